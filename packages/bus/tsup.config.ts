@@ -1,0 +1,4 @@
+import { defineConfig } from 'tsup';
+import { packageConfig } from '../../tools/tsup';
+
+export default defineConfig(packageConfig());
