@@ -1,15 +1,13 @@
-/**
- * Says hello from `@weft/emitter`. Replace this with the package's real API.
- *
- * @example
- * ```ts
- * import { hello } from '@weft/emitter';
- * hello('world'); // 'hello, world'
- * ```
- */
-export function hello(name: string): string {
-  if (typeof name !== 'string' || name.length === 0) {
-    throw new TypeError(`name: expected a non-empty string, got ${JSON.stringify(name)}`);
-  }
-  return `hello, ${name}`;
-}
+export type {
+  AnyListener,
+  BuiltinEvents,
+  EmitterOptions,
+  EventArgs,
+  EventKey,
+  EventMapOf,
+  Listener,
+  ListenerOptions,
+} from './emitter';
+export { Emitter } from './emitter';
+export type { MaxListenersExceededWarning } from './errors';
+export { AbortError, isAbortError, isUnhandledError, UnhandledError } from './errors';
