@@ -1,15 +1,17 @@
-/**
- * Says hello from `@weft/retry`. Replace this with the package's real API.
- *
- * @example
- * ```ts
- * import { hello } from '@weft/retry';
- * hello('world'); // 'hello, world'
- * ```
- */
-export function hello(name: string): string {
-  if (typeof name !== 'string' || name.length === 0) {
-    throw new TypeError(`name: expected a non-empty string, got ${JSON.stringify(name)}`);
-  }
-  return `hello, ${name}`;
-}
+export type {
+  Backoff,
+  ExponentialBackoffOptions,
+  Jitter,
+  LinearBackoffOptions,
+} from './backoff';
+export { constant, exponential, linear } from './backoff';
+export type { RetryBudgetOptions } from './budget';
+export { RetryBudget } from './budget';
+export type { RetryStopReason } from './errors';
+export { isNonRetryable, isRetryError, nonRetryable, RetryError } from './errors';
+export type { HttpFailure } from './http';
+export { httpShouldRetry } from './http';
+export type { Attempt, AttemptContext, RetryEvent, RetryOptions } from './retry';
+export { retry, retryable } from './retry';
+export type { HeadersLike } from './retry-after';
+export { parseRetryAfter } from './retry-after';
