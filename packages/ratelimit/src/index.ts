@@ -1,15 +1,23 @@
-/**
- * Says hello from `@weft/ratelimit`. Replace this with the package's real API.
- *
- * @example
- * ```ts
- * import { hello } from '@weft/ratelimit';
- * hello('world'); // 'hello, world'
- * ```
- */
-export function hello(name: string): string {
-  if (typeof name !== 'string' || name.length === 0) {
-    throw new TypeError(`name: expected a non-empty string, got ${JSON.stringify(name)}`);
-  }
-  return `hello, ${name}`;
-}
+export {
+  isRateLimitExceededError,
+  isRateLimitStoreError,
+  RateLimitExceededError,
+  RateLimitStoreError,
+} from './errors';
+export { MemoryStore } from './memory-store';
+export { ALGORITHMS } from './policy';
+export { RateLimiter } from './rate-limiter';
+
+export type {
+  Algorithm,
+  LimitSpec,
+  MemoryStoreOptions,
+  RateLimitErrorListener,
+  RateLimiterOptions,
+  RateLimitResult,
+  RatePolicy,
+  Store,
+  StoreErrorPolicy,
+  StoreOperation,
+  TakeOptions,
+} from './types';

@@ -1,0 +1,44 @@
+/**
+ * The contract every algorithm implements, once in JavaScript (for the memory store) and once in Lua (for
+ * Redis). Each limit of a key keeps three numbers of state; a fresh key is `initial`.
+ */
+
+/** What evaluating one limit decided; `next*` is the state to keep if every limit allowed. */
+export interface Outcome {
+  allowed: boolean;
+  /** Whole requests left after this one (or before it, when denied). */
+  remaining: number;
+  /** Exact milliseconds until the limit is fully restored (the state then equals a fresh one). */
+  resetMs: number;
+  /** Exact milliseconds until the same cost would be allowed; 0 when allowed. */
+  retryAfterMs: number;
+  next0: number;
+  next1: number;
+  next2: number;
+}
+
+/** One algorithm: a pure step function over three numbers of state, and the same step in Lua. */
+export interface AlgorithmStep {
+  /** The state of a key never seen (or expired). */
+  readonly initial: readonly [number, number, number];
+  /** Evaluates `cost` at time `now` against one limit whose state starts at `state[offset]`; writes `out`. */
+  evaluate(
+    state: ArrayLike<number>,
+    offset: number,
+    now: number,
+    limit: number,
+    windowMs: number,
+    cost: number,
+    out: Outcome,
+  ): void;
+  /**
+   * Lua defining `evaluate(key, L, W, cost, now)` → `allowed, remaining, resetMs, retryAfterMs, a, b, c` and
+   * `save(key, resetMs, now, a, b, c)`, used by the shared script body of the Redis store.
+   */
+  readonly lua: string;
+}
+
+/** A fresh scratch outcome (one per store, reused for every call). */
+export function newOutcome(): Outcome {
+  return { allowed: false, remaining: 0, resetMs: 0, retryAfterMs: 0, next0: 0, next1: 0, next2: 0 };
+}

@@ -1,0 +1,51 @@
+import type { AlgorithmStep } from './algorithm';
+
+/**
+ * Fixed window: a counter that starts with a key's first request and resets `windowMs` later (as
+ * rate-limiter-flexible and express-rate-limit do). State: the window's start and its count.
+ */
+export const fixedWindow: AlgorithmStep = {
+  initial: [Number.NEGATIVE_INFINITY, 0, 0],
+  evaluate(state, offset, now, limit, windowMs, cost, out) {
+    let start = state[offset] as number;
+    let count = state[offset + 1] as number;
+    if (now >= start + windowMs) {
+      start = now;
+      count = 0;
+    }
+    if (count + cost <= limit) {
+      count += cost;
+      out.allowed = true;
+      out.retryAfterMs = 0;
+      out.next0 = start;
+      out.next1 = count;
+      out.next2 = 0;
+    } else {
+      out.allowed = false;
+      out.retryAfterMs = start + windowMs - now;
+    }
+    out.remaining = limit - count;
+    out.resetMs = count > 0 ? start + windowMs - now : 0;
+  },
+  lua: `
+local function evaluate(key, L, W, cost, now)
+  local s = redis.call('HMGET', key, 's', 'c')
+  local start = tonumber(s[1])
+  local count = tonumber(s[2]) or 0
+  if start == nil or now >= start + W then
+    start = now
+    count = 0
+  end
+  local allowed = count + cost <= L
+  local retry = 0
+  if allowed then count = count + cost else retry = start + W - now end
+  local reset = 0
+  if count > 0 then reset = start + W - now end
+  return allowed, L - count, reset, retry, start, count, 0
+end
+local function save(key, resetMs, now, a, b, c)
+  redis.call('HSET', key, 's', num(a), 'c', num(b))
+  redis.call('PEXPIRE', key, math.ceil(resetMs) + 1)
+end
+`,
+};
