@@ -1,15 +1,18 @@
-/**
- * Says hello from `@weft/compose`. Replace this with the package's real API.
- *
- * @example
- * ```ts
- * import { hello } from '@weft/compose';
- * hello('world'); // 'hello, world'
- * ```
- */
-export function hello(name: string): string {
-  if (typeof name !== 'string' || name.length === 0) {
-    throw new TypeError(`name: expected a non-empty string, got ${JSON.stringify(name)}`);
-  }
-  return `hello, ${name}`;
-}
+export type { Chain } from './chain';
+export { chain } from './chain';
+export type { ComposeOptions } from './compose';
+export { compose } from './compose';
+export type { ComposeErrorCode } from './errors';
+export {
+  isMultipleNextError,
+  isTimeoutError,
+  isUnawaitedNextError,
+  MultipleNextError,
+  TimeoutError,
+  UnawaitedNextError,
+} from './errors';
+export type { TimeoutOptions, TimerClock } from './timeout';
+export { timeout } from './timeout';
+export type { ComposedMiddleware, Middleware, MiddlewareStack, Next } from './types';
+export type { Predicate } from './when';
+export { branch, when } from './when';

@@ -1,0 +1,53 @@
+import { MultipleNextError } from './errors';
+import type { Next } from './types';
+
+/** A middleware as the dispatcher sees it: the context type was checked at `compose`. */
+export type Layer = (ctx: unknown, next: Next) => unknown;
+
+/** Shared by every `next()` that has nothing left to run: resolving it again allocates nothing. */
+export const RESOLVED: Promise<void> = Promise.resolve();
+
+/**
+ * The state of one run of a composed chain. `next` functions are `dispatch` bound to the frame and a layer index:
+ * V8 makes bound functions cheaper to create and call than closures, and the frame keeps per-run state off the
+ * compose-time closure, so concurrent runs never share anything mutable.
+ */
+export class Frame {
+  /** The deepest layer entered so far; `next()` of a layer at or above it was already called. */
+  index = -1;
+  constructor(
+    readonly layers: readonly Layer[],
+    readonly ctx: unknown,
+    readonly last: Next | undefined,
+    readonly signal: AbortSignal | undefined,
+  ) {}
+}
+
+/**
+ * Runs layer `i` of the frame (the final `next` when `i` is the number of layers) and returns a promise of its
+ * result, with koa-compose's semantics. A layer that returns a plain value costs no promise when the value is
+ * `undefined` or already the shared resolved promise, and one `Promise.resolve` otherwise.
+ */
+export function dispatch(this: Frame, i: number): Promise<unknown> {
+  if (i <= this.index) return Promise.reject(new MultipleNextError());
+  this.index = i;
+  const signal = this.signal;
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  const layers = this.layers;
+  const fn = i < layers.length ? layers[i] : i === layers.length ? (this.last as Layer | undefined) : undefined;
+  if (!fn) return RESOLVED;
+  let result: unknown;
+  try {
+    result = fn(this.ctx, dispatch.bind(this, i + 1) as Next);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  return toPromise(result);
+}
+
+/** `Promise.resolve(value)` without the call for the two results a chain of sync middleware produces. */
+export function toPromise(value: unknown): Promise<unknown> {
+  if (value === RESOLVED || value === undefined) return RESOLVED;
+  if (value instanceof Promise) return value;
+  return Promise.resolve(value);
+}
