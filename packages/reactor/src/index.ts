@@ -7,3 +7,5 @@ export type { PollSource, ReactorHandle, ReactorOptions, ReactorPhase } from './
 export { Reactor, VirtualImmediate, VirtualTimeout } from './reactor';
 export type { SleepOptions } from './sleep';
 export { sleep } from './sleep';
+export type { TimerWheelOptions, WheelCallback, WheelTimeout } from './timer-wheel';
+export { TimerWheel } from './timer-wheel';
