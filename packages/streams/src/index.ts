@@ -1,15 +1,25 @@
-/**
- * Says hello from `@weft/streams`. Replace this with the package's real API.
- *
- * @example
- * ```ts
- * import { hello } from '@weft/streams';
- * hello('world'); // 'hello, world'
- * ```
- */
-export function hello(name: string): string {
-  if (typeof name !== 'string' || name.length === 0) {
-    throw new TypeError(`name: expected a non-empty string, got ${JSON.stringify(name)}`);
-  }
-  return `hello, ${name}`;
-}
+export { AbortError, isAbortError } from '@weft/emitter';
+export type { StreamErrorCode } from './errors';
+export {
+  isStreamError,
+  PrematureCloseError,
+  PushAfterEndError,
+  StreamDestroyedError,
+  StreamError,
+  WriteAfterEndError,
+} from './errors';
+export type { AnyStream, FinishedOptions } from './finished';
+export { finished } from './finished';
+export type { ReadableSource } from './from';
+export type { PipelineDestination, PipelineOptions, PipelineSource } from './pipeline';
+export { pipeline } from './pipeline';
+export type { PipeDestination } from './read-side';
+export type { PipeOptions, ReadableEvents, ReadableOptions } from './readable';
+export { Readable } from './readable';
+export type { SizeOptions } from './size';
+export { byteLength, DEFAULT_BYTES_HIGH_WATER_MARK, DEFAULT_ITEMS_HIGH_WATER_MARK } from './size';
+export type { PassThroughOptions, Push, TransformEvents, TransformOptions } from './transform';
+export { PassThrough, Transform } from './transform';
+export type { WritableEvents, WritableOptions } from './writable';
+export { Writable } from './writable';
+export type { WriteCallback } from './write-side';
