@@ -1,15 +1,23 @@
-/**
- * Says hello from `@weft/server`. Replace this with the package's real API.
- *
- * @example
- * ```ts
- * import { hello } from '@weft/server';
- * hello('world'); // 'hello, world'
- * ```
- */
-export function hello(name: string): string {
-  if (typeof name !== 'string' || name.length === 0) {
-    throw new TypeError(`name: expected a non-empty string, got ${JSON.stringify(name)}`);
-  }
-  return `hello, ${name}`;
-}
+export type { ContextSettings, ResponseBody, RouteInfo } from './context';
+export { Context } from './context';
+export type { AbortCause, HttpErrorOptions, ProblemDetails, ProblemResponse } from './errors';
+export { HttpError, isHttpError, isRequestAbortedError, RequestAbortedError, toProblem } from './errors';
+export type { InjectRequest, InjectResponse } from './inject';
+export type {
+  LoadSheddingOptions,
+  LoggerSetting,
+  OperationsOptions,
+  RateLimitAlgorithm,
+  RateLimitOptions,
+  ResolvedOptions,
+  ResolvedUpstream,
+  ServerOptions,
+  TimeoutOptions,
+  UpstreamBreakerOptions,
+  UpstreamOptions,
+  UpstreamRetryOptions,
+} from './options';
+export type { Handler, LifecycleState, ListenOptions, RouteOptions, ServerAddress, ServerEvents } from './server';
+export { App, createServer } from './server';
+export type { TrustProxy, TrustProxyFn } from './trust-proxy';
+export { clientAddress, compileTrustProxy } from './trust-proxy';

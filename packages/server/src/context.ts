@@ -1,0 +1,216 @@
+import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeader, ServerResponse } from 'node:http';
+import { type ParsedUrlQuery, parse as parseQuery } from 'node:querystring';
+import type { Readable } from 'node:stream';
+import { RequestBody } from './body';
+import { type AbortCause, RequestAbortedError } from './errors';
+import { clientAddress, type TrustProxyFn } from './trust-proxy';
+
+/**
+ * What `ctx.send()` accepts: text, bytes, or a stream (Node `Readable`, Web `ReadableStream`, `@weft/streams`
+ * `Readable` or any async iterable of bytes). Streams are written with the socket's backpressure honoured.
+ */
+export type ResponseBody =
+  | string
+  | Uint8Array
+  | Readable
+  | ReadableStream<Uint8Array>
+  | AsyncIterable<Uint8Array | string>
+  | null;
+
+/** What a request needs from its server, shared by all its contexts. */
+export interface ContextSettings {
+  readonly trustProxy: TrustProxyFn;
+  readonly bodyLimit: number;
+  /** Called once when the client disconnects before the response finished. */
+  readonly disconnected?: ((ctx: Context) => void) | undefined;
+}
+
+/** Per-request settings that depend on the matched route. */
+export interface RouteInfo {
+  /** The route pattern, e.g. `/users/:id`; undefined when no route matched. */
+  readonly pattern: string | undefined;
+  /** Body limit of this route, bytes. */
+  readonly bodyLimit: number | undefined;
+}
+
+const noParams: Readonly<Record<string, string>> = Object.freeze(Object.create(null));
+
+/** Internal access to a context's response state (for the server), without making it public API. */
+export let responseOf: (ctx: Context) => { body: ResponseBody | undefined; status: number | undefined };
+/** Aborts a context's signal (creating it if needed) with the given cause. */
+export let abortContext: (ctx: Context, cause: AbortCause) => void;
+
+/**
+ * One request and its response. Middleware and handlers receive it; `ctx.state` carries data between them.
+ *
+ * @example
+ * ```ts
+ * app.post('/echo/:id', async (ctx) => {
+ *   const input = await ctx.body.json<{ name: string }>();
+ *   ctx.set('cache-control', 'no-store');
+ *   ctx.json({ id: ctx.params.id, name: input.name, from: ctx.ip });
+ * });
+ * ```
+ */
+export class Context<State extends Record<string, unknown> = Record<string, unknown>> {
+  /** Node's request. */
+  readonly req: IncomingMessage;
+  /** Node's response. Writing to it directly bypasses `send`; weft then leaves the response alone. */
+  readonly res: ServerResponse;
+  /** The request method, upper case. */
+  readonly method: string;
+  /** The path of the request URL, without the query string (still percent-encoded). */
+  readonly path: string;
+  /** Route parameters (`/users/:id` → `{ id }`), decoded. */
+  readonly params: Readonly<Record<string, string>>;
+  /** The matched route's pattern (`/users/:id`), or undefined when none matched; metrics label by it. */
+  readonly route: string | undefined;
+  /** Data shared between middleware of this request. */
+  state: State;
+  /** When the request started, on the server's clock (ms). */
+  readonly startedAt: number;
+
+  readonly #settings: ContextSettings;
+  readonly #rawQuery: string;
+  readonly #bodyLimit: number;
+  #query: ParsedUrlQuery | undefined;
+  #ip: string | undefined;
+  #body: RequestBody | undefined;
+  #status: number | undefined;
+  #responseBody: ResponseBody | undefined;
+  #controller: AbortController | undefined;
+  #abortCause: AbortCause | undefined;
+
+  static {
+    responseOf = (ctx) => ({ body: ctx.#responseBody, status: ctx.#status });
+    abortContext = (ctx, cause) => {
+      if (ctx.#abortCause !== undefined) return;
+      ctx.#abortCause = cause;
+      ctx.#controller?.abort(new RequestAbortedError(cause));
+    };
+  }
+
+  constructor(
+    req: IncomingMessage,
+    res: ServerResponse,
+    settings: ContextSettings,
+    route: RouteInfo | undefined,
+    params: Record<string, string> | undefined,
+    startedAt: number,
+  ) {
+    this.req = req;
+    this.res = res;
+    this.method = req.method ?? 'GET';
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    this.path = q === -1 ? url : url.slice(0, q);
+    this.#rawQuery = q === -1 ? '' : url.slice(q + 1);
+    this.params = params ?? noParams;
+    this.route = route?.pattern;
+    this.#bodyLimit = route?.bodyLimit ?? settings.bodyLimit;
+    this.#settings = settings;
+    this.state = {} as State;
+    this.startedAt = startedAt;
+  }
+
+  /** The query string parsed (`?a=1&a=2&b` → `{ a: ['1', '2'], b: '' }`). */
+  get query(): ParsedUrlQuery {
+    this.#query ??= parseQuery(this.#rawQuery);
+    return this.#query;
+  }
+
+  /** Request headers, lower-cased names. */
+  get headers(): IncomingHttpHeaders {
+    return this.req.headers;
+  }
+
+  /** The client's address: the socket peer, or the forwarded client when the peer is a trusted proxy. */
+  get ip(): string {
+    this.#ip ??= clientAddress(
+      this.req.socket.remoteAddress,
+      this.req.headers['x-forwarded-for'],
+      this.#settings.trustProxy,
+    );
+    return this.#ip;
+  }
+
+  /** The request body: `await ctx.body.json()`, `.text()`, `.buffer()`, with the size limit applied. */
+  get body(): RequestBody {
+    this.#body ??= new RequestBody(this.req, this.#bodyLimit);
+    return this.#body;
+  }
+
+  /**
+   * Aborts when the client disconnects, when the route's handler deadline passes, or when the server shuts down and
+   * this request outlives `shutdownTimeoutMs`; the reason is a {@link RequestAbortedError}. Pass it to `fetch`, database
+   * drivers and `@weft/reactor`'s `sleep` so abandoned work stops.
+   */
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      const controller = new AbortController();
+      this.#controller = controller;
+      if (this.#abortCause !== undefined) {
+        controller.abort(new RequestAbortedError(this.#abortCause));
+      } else if (this.res.destroyed && !this.res.writableFinished) {
+        this.#disconnect();
+      } else if (!this.res.writableFinished) {
+        this.res.once('close', () => {
+          if (!this.res.writableFinished) this.#disconnect();
+        });
+      }
+    }
+    return this.#controller.signal;
+  }
+
+  #disconnect(): void {
+    abortContext(this, 'disconnect');
+    this.#settings.disconnected?.(this as Context);
+  }
+
+  /** The response status; 200 unless set (204 when nothing is sent). */
+  get status(): number {
+    return this.#status ?? (this.#responseBody === undefined ? 204 : 200);
+  }
+
+  set status(code: number) {
+    if (!Number.isInteger(code) || code < 100 || code > 999) {
+      throw new RangeError(`status: expected an integer HTTP status from 100 to 999, got ${String(code)}`);
+    }
+    this.#status = code;
+  }
+
+  /** Sets a response header (replacing an earlier value); returns the context for chaining. */
+  set(name: string, value: OutgoingHttpHeader): this {
+    this.res.setHeader(name, value);
+    return this;
+  }
+
+  /** Sends `value` as JSON (`application/json; charset=utf-8`), optionally with a status. */
+  json(value: unknown, status?: number): void {
+    if (status !== undefined) this.status = status;
+    const text = JSON.stringify(value);
+    if (text === undefined) throw new TypeError(`json: expected a JSON-serialisable value, got ${typeof value}`);
+    if (!this.res.hasHeader('content-type')) this.res.setHeader('content-type', 'application/json; charset=utf-8');
+    this.#responseBody = text;
+  }
+
+  /**
+   * Sets the response body, written once the middleware chain has unwound (so outer middleware can still add
+   * headers). Strings default to `text/plain`, bytes and streams to `application/octet-stream`.
+   */
+  send(body: ResponseBody, status?: number): void {
+    if (status !== undefined) this.status = status;
+    if (!this.res.hasHeader('content-type') && body !== null) {
+      this.res.setHeader(
+        'content-type',
+        typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/octet-stream',
+      );
+    }
+    this.#responseBody = body;
+  }
+
+  /** Whether a response body has been set with `send`/`json`. */
+  get hasBody(): boolean {
+    return this.#responseBody !== undefined;
+  }
+}

@@ -1,0 +1,79 @@
+import type { ServerResponse } from 'node:http';
+import { pipeline, Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import type { ResponseBody } from './context';
+import type { ProblemResponse } from './errors';
+
+/**
+ * Writes a body to a response whose status and headers are set. Returns undefined when the body was written at once
+ * and a promise settling when a streamed body has finished (or failed: then the response is destroyed, since its
+ * status line has gone out already).
+ */
+export function writeBody(
+  res: ServerResponse,
+  status: number,
+  body: ResponseBody | undefined,
+): Promise<void> | undefined {
+  res.statusCode = status;
+  if (body === undefined || body === null) {
+    res.end();
+    return undefined;
+  }
+  if (typeof body === 'string') {
+    res.setHeader('content-length', Buffer.byteLength(body));
+    res.end(body);
+    return undefined;
+  }
+  if (body instanceof Uint8Array) {
+    res.setHeader('content-length', body.byteLength);
+    res.end(body);
+    return undefined;
+  }
+  return stream(res, toNodeReadable(body));
+}
+
+function toNodeReadable(body: Exclude<ResponseBody, string | Uint8Array | null>): Readable {
+  if (body instanceof Readable) return body;
+  if (isWebStream(body)) return Readable.fromWeb(body as WebReadableStream<Uint8Array>);
+  if (isNodeReadableLike(body)) return new Readable().wrap(body);
+  // Readable.from pulls one item at a time, so a lazy source is never read ahead of the socket.
+  return Readable.from(body, { objectMode: false });
+}
+
+function isWebStream(body: object): body is ReadableStream<Uint8Array> {
+  return typeof (body as ReadableStream).getReader === 'function' && typeof (body as ReadableStream).tee === 'function';
+}
+
+function isNodeReadableLike(body: object): body is NodeJS.ReadableStream {
+  return (
+    typeof (body as NodeJS.ReadableStream).pipe === 'function' &&
+    typeof (body as NodeJS.ReadableStream).on === 'function'
+  );
+}
+
+function stream(res: ServerResponse, source: Readable): Promise<void> {
+  return new Promise<void>((resolve) => {
+    // pipeline() stops reading while res.write() returns false and resumes on 'drain': a slow client costs at most
+    // the socket's and the response's highWaterMark. A client that leaves destroys the source.
+    pipeline(source, res, (error) => {
+      if (error && !res.destroyed) res.destroy(error);
+      resolve();
+    });
+  });
+}
+
+/** Writes an RFC 9457 problem response, replacing whatever headers had been set. */
+export function writeProblem(res: ServerResponse, problem: ProblemResponse, close: boolean): void {
+  for (const name of res.getHeaderNames()) res.removeHeader(name);
+  if (problem.headers) {
+    for (const [name, value] of Object.entries(problem.headers)) {
+      res.setHeader(name, typeof value === 'number' ? String(value) : (value as string | string[]));
+    }
+  }
+  const text = JSON.stringify(problem.body);
+  res.statusCode = problem.status;
+  res.setHeader('content-type', 'application/problem+json; charset=utf-8');
+  res.setHeader('content-length', Buffer.byteLength(text));
+  if (close) res.setHeader('connection', 'close');
+  res.end(text);
+}

@@ -1,0 +1,589 @@
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { compose, type Middleware, type Next } from '@weft/compose';
+import { Emitter } from '@weft/emitter';
+import { describe, type TimerHandle } from '@weft/reactor';
+import { abortContext, Context, type ContextSettings, type ResponseBody, responseOf } from './context';
+import { HttpError, toProblem } from './errors';
+import { type InjectRequest, type InjectResponse, inject } from './inject';
+import { integer, isPlainObject, type ResolvedOptions, resolveOptions, type ServerOptions } from './options';
+import { writeBody, writeProblem } from './respond';
+import { type HttpMethod, httpMethods, RouteTable } from './router';
+
+/** A handler or middleware: `(ctx, next) => …`. A route handler's non-undefined return value becomes the body. */
+export type Handler<State extends Record<string, unknown> = Record<string, unknown>> = (
+  ctx: Context<State>,
+  next: Next,
+) => unknown;
+
+/** Options of one route. */
+export interface RouteOptions {
+  /** Deadline of this route's chain in ms (overrides `timeouts.handlerMs`; 0 = none). */
+  timeoutMs?: number;
+  /** Body limit of this route in bytes (overrides `bodyLimit`). */
+  bodyLimit?: number;
+}
+
+/** Where a server listens. */
+export interface ListenOptions {
+  /** TCP port; 0 (default) picks a free one. */
+  port?: number;
+  /** Interface to bind; default `127.0.0.1`. */
+  host?: string;
+}
+
+/** The bound address, as `listen()` resolves it. */
+export interface ServerAddress {
+  address: string;
+  port: number;
+  family: string;
+  /** `http://host:port`, ready for a client. */
+  url: string;
+}
+
+/** States of a server's lifecycle. */
+export type LifecycleState = 'idle' | 'starting' | 'listening' | 'draining' | 'closed';
+
+/** The events of `app.events`. */
+export type ServerEvents = {
+  /** A request arrived and is about to enter the middleware chain. */
+  request: [ctx: Context];
+  /** A response has been written completely (or abandoned by the client); `durationMs` from arrival. */
+  response: [ctx: Context, durationMs: number];
+  /** An unexpected error (a 5xx, a failed stream); `ctx` when it belongs to a request. */
+  error: [error: unknown, ctx: Context | undefined];
+  /** The server is listening. */
+  listening: [address: ServerAddress];
+  /** `close()` began: no new connections, in-flight requests finishing. */
+  draining: [];
+  /** Every connection is closed. */
+  closed: [];
+  /** A request was answered 503 by load shedding before any work. */
+  shed: [req: IncomingMessage];
+  /** A request was answered 429 by the rate limiter. */
+  limited: [ctx: Context, retryAfterMs: number];
+};
+
+interface RouteDefinition<State extends Record<string, unknown>> {
+  readonly method: HttpMethod;
+  readonly path: string;
+  readonly handlers: readonly Handler<State>[];
+  readonly options: RouteOptions;
+}
+
+interface Route {
+  readonly pattern: string;
+  readonly bodyLimit: number | undefined;
+  readonly timeoutMs: number;
+  /** Handlers only, without the app's middleware (operations endpoints). */
+  readonly bare: boolean;
+  readonly handlers: readonly Middleware<Context>[];
+  chain: ((ctx: Context) => Promise<void>) | undefined;
+  chainVersion: number;
+}
+
+const routeOptionKeys = new Set(['timeoutMs', 'bodyLimit']);
+// The chain stops entering layers once the request's signal aborts (client gone, deadline, shutdown).
+const signalOf = (ctx: Context) => ctx.signal;
+
+/**
+ * An HTTP server and gateway: middleware in onion order (`@weft/compose`), routes on find-my-way, graceful close,
+ * problem responses, events. Create one with {@link createServer}.
+ */
+export class App<State extends Record<string, unknown> = Record<string, unknown>> {
+  /** Everything that happens, for logs, metrics and tests. */
+  readonly events = new Emitter<ServerEvents>();
+  /** The underlying `node:http` server. */
+  readonly server: Server;
+  /** The validated options with defaults. */
+  readonly options: ResolvedOptions;
+
+  readonly #middleware: Middleware<Context<State>>[] = [];
+  readonly #definitions: RouteDefinition<State>[] = [];
+  readonly #table = new RouteTable<Route>();
+  readonly #inflight = new Set<Context>();
+  readonly #deadlines = new Map<Context, TimerHandle>();
+  readonly #settings: ContextSettings;
+  #version = 0;
+  #fallback: Route;
+  #state: LifecycleState = 'idle';
+  #closing: Promise<void> | undefined;
+  #drained: (() => void) | undefined;
+
+  constructor(options?: ServerOptions) {
+    this.options = resolveOptions(options);
+    const { timeouts } = this.options;
+    if (timeouts.requestMs > 0 && timeouts.headersMs > timeouts.requestMs) {
+      throw new RangeError(
+        `timeouts.headersMs: expected at most timeouts.requestMs (${timeouts.requestMs}), got ${timeouts.headersMs}`,
+      );
+    }
+    this.#settings = {
+      trustProxy: this.options.trustProxy,
+      bodyLimit: this.options.bodyLimit,
+      // The response is over when the client leaves; the handler learns it from ctx.signal.
+      disconnected: (ctx) => this.#complete(ctx),
+    };
+    const shortest = Math.min(timeouts.headersMs || 30_000, timeouts.requestMs || 30_000);
+    this.server = createHttpServer(
+      {
+        headersTimeout: timeouts.headersMs,
+        requestTimeout: timeouts.requestMs,
+        keepAliveTimeout: timeouts.keepAliveMs,
+        // Node checks header/request deadlines on this interval (30 s by default), so a slowloris client is cut off
+        // within a quarter of the deadline instead of up to 30 s late.
+        connectionsCheckingInterval: Math.max(250, Math.floor(shortest / 4)),
+      },
+      (req, res) => this.#handle(req, res),
+    );
+    this.#fallback = this.#makeRoute(undefined, [this.#notFound], {}, false);
+    this.#addOperations();
+    if (this.options.logger) this.#attachLogger();
+  }
+
+  /** The lifecycle state: idle → starting → listening → draining → closed. */
+  get state(): LifecycleState {
+    return this.#state;
+  }
+
+  /** Requests being handled now. */
+  get inflight(): number {
+    return this.#inflight.size;
+  }
+
+  /** Adds middleware that runs, in order, around every route (and around 404/405 answers). */
+  use(...middleware: Handler<State>[]): this {
+    middleware.forEach((mw, i) => {
+      if (typeof mw !== 'function')
+        throw new TypeError(`use: middleware ${i}: expected a function, got ${describe(mw)}`);
+    });
+    this.#middleware.push(...(middleware as Middleware<Context<State>>[]));
+    this.#version++;
+    return this;
+  }
+
+  /** Adds a GET route (which also answers HEAD). */
+  get(path: string, ...handlers: [RouteOptions, ...Handler<State>[]] | Handler<State>[]): this {
+    return this.#add(['GET'], path, handlers);
+  }
+  /** Adds a POST route. */
+  post(path: string, ...handlers: [RouteOptions, ...Handler<State>[]] | Handler<State>[]): this {
+    return this.#add(['POST'], path, handlers);
+  }
+  /** Adds a PUT route. */
+  put(path: string, ...handlers: [RouteOptions, ...Handler<State>[]] | Handler<State>[]): this {
+    return this.#add(['PUT'], path, handlers);
+  }
+  /** Adds a PATCH route. */
+  patch(path: string, ...handlers: [RouteOptions, ...Handler<State>[]] | Handler<State>[]): this {
+    return this.#add(['PATCH'], path, handlers);
+  }
+  /** Adds a DELETE route. */
+  delete(path: string, ...handlers: [RouteOptions, ...Handler<State>[]] | Handler<State>[]): this {
+    return this.#add(['DELETE'], path, handlers);
+  }
+  /** Adds a route for every method (GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS). */
+  all(path: string, ...handlers: [RouteOptions, ...Handler<State>[]] | Handler<State>[]): this {
+    return this.#add(httpMethods, path, handlers);
+  }
+
+  /**
+   * Mounts the routes of `subApp` under `prefix`, each wrapped in `subApp`'s middleware (which applies to those routes
+   * only). Routes added to `subApp` after mounting are not seen.
+   */
+  route(prefix: string, subApp: App<State>): this {
+    if (typeof prefix !== 'string' || !prefix.startsWith('/')) {
+      throw new TypeError(`route: prefix: expected a path starting with "/", got ${describe(prefix)}`);
+    }
+    if (!(subApp instanceof App))
+      throw new TypeError(`route: subApp: expected an app from createServer, got ${describe(subApp)}`);
+    if (subApp === this) throw new TypeError('route: subApp: cannot mount an app into itself');
+    const base = prefix.endsWith('/') ? prefix.slice(0, -1) : prefix;
+    const scoped = subApp.#middleware.slice() as Handler<State>[];
+    for (const def of subApp.#definitions) {
+      const path = def.path === '/' ? base || '/' : `${base}${def.path}`;
+      this.#register([def.method], path, [...scoped, ...def.handlers], def.options, false, true);
+    }
+    return this;
+  }
+
+  /** Starts listening; resolves with the bound address. */
+  listen(options: ListenOptions = {}): Promise<ServerAddress> {
+    if (!isPlainObject(options)) throw new TypeError(`listen: options: expected an object, got ${describe(options)}`);
+    const port = integer(options.port, 'listen.port', 0, 0);
+    if (port > 65_535) throw new RangeError(`listen.port: expected an integer from 0 to 65535, got ${port}`);
+    const host = options.host ?? '127.0.0.1';
+    if (typeof host !== 'string' || host === '')
+      throw new TypeError(`listen.host: expected a host name, got ${describe(host)}`);
+    if (this.#state !== 'idle') {
+      return Promise.reject(new Error(`listen: the server is ${this.#state}; an app listens once`));
+    }
+    this.#state = 'starting';
+    return new Promise<ServerAddress>((resolve, reject) => {
+      const onError = (error: Error) => {
+        this.#state = 'idle';
+        reject(error);
+      };
+      this.server.once('error', onError);
+      this.server.listen(port, host, () => {
+        this.server.off('error', onError);
+        this.server.on('error', (error) => this.#reportError(error, undefined));
+        const info = this.server.address() as AddressInfo;
+        const hostPart = info.family === 'IPv6' ? `[${info.address}]` : info.address;
+        const address: ServerAddress = {
+          address: info.address,
+          port: info.port,
+          family: info.family,
+          url: `http://${hostPart}:${info.port}`,
+        };
+        this.#state = 'listening';
+        this.events.emit('listening', address);
+        resolve(address);
+      });
+    });
+  }
+
+  /**
+   * Closes gracefully: stops accepting connections, answers requests that arrive on kept-alive connections with 503 +
+   * `Connection: close`, lets in-flight requests finish within `shutdownTimeoutMs`, then aborts the stragglers'
+   * `ctx.signal` and ends their responses, and closes idle sockets. Resolves once every connection is closed.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#shutdown();
+    return this.#closing;
+  }
+
+  /** Sends a request through the app without a network socket (same parser, middleware and routes). */
+  inject(request: InjectRequest | string): Promise<InjectResponse> {
+    return inject(this.server, typeof request === 'string' ? { url: request } : request);
+  }
+
+  async #shutdown(): Promise<void> {
+    const wasListening = this.server.listening;
+    this.#state = 'draining';
+    this.events.emit('draining');
+    const closed = new Promise<void>((resolve) => {
+      if (!wasListening) return resolve();
+      this.server.close(() => resolve());
+    });
+    this.server.closeIdleConnections();
+    // A connection whose response has just been written turns idle only once Node has detached it: sweep until
+    // every connection is gone, so a keep-alive socket never holds close() up to its keep-alive timeout.
+    const sweep = setInterval(() => this.server.closeIdleConnections(), 50);
+    closed.then(() => clearInterval(sweep));
+    if (this.#inflight.size > 0) {
+      const { clock, shutdownTimeoutMs } = this.options;
+      await new Promise<void>((resolve) => {
+        const timer = clock.setTimeout(() => {
+          this.#drained = undefined;
+          for (const ctx of [...this.#inflight]) this.#abandon(ctx, 'shutdown');
+          resolve();
+        }, shutdownTimeoutMs);
+        this.#drained = () => {
+          clock.clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+    this.server.closeIdleConnections();
+    await closed;
+    this.#state = 'closed';
+    this.events.emit('closed');
+  }
+
+  #add(methods: readonly HttpMethod[], path: string, args: unknown[]): this {
+    let options: RouteOptions = {};
+    let handlers = args;
+    if (args.length > 0 && typeof args[0] === 'object' && args[0] !== null) {
+      options = args[0] as RouteOptions;
+      handlers = args.slice(1);
+      for (const key of Object.keys(options)) {
+        if (!routeOptionKeys.has(key))
+          throw new TypeError(`${path}: ${key}: unknown route option (expected timeoutMs, bodyLimit)`);
+      }
+      if (options.timeoutMs !== undefined) integer(options.timeoutMs, `${path}: timeoutMs`, 0, 0);
+      if (options.bodyLimit !== undefined) integer(options.bodyLimit, `${path}: bodyLimit`, 0, 0);
+    }
+    if (typeof path !== 'string' || !path.startsWith('/')) {
+      throw new TypeError(`route path: expected a string starting with "/", got ${describe(path)}`);
+    }
+    if (handlers.length === 0) throw new TypeError(`${path}: expected at least one handler`);
+    handlers.forEach((h, i) => {
+      if (typeof h !== 'function')
+        throw new TypeError(`${path}: handler ${i}: expected a function, got ${describe(h)}`);
+    });
+    this.#register(methods, path, handlers as Handler<State>[], options, false, false);
+    return this;
+  }
+
+  #register(
+    methods: readonly HttpMethod[],
+    path: string,
+    handlers: readonly Handler<State>[],
+    options: RouteOptions,
+    bare: boolean,
+    wrapped: boolean,
+  ): void {
+    const wrappedHandlers = wrapped ? handlers : handlers.map(adoptReturn);
+    const route = this.#makeRoute(path, wrappedHandlers as Middleware<Context>[], options, bare);
+    for (const method of methods) {
+      this.#table.add(method, path, route);
+      if (!bare) this.#definitions.push({ method, path, handlers: wrappedHandlers, options });
+    }
+  }
+
+  #makeRoute(
+    pattern: string | undefined,
+    handlers: readonly Middleware<Context>[],
+    options: RouteOptions,
+    bare: boolean,
+  ): Route & { pattern: string } {
+    return {
+      pattern: pattern as string,
+      bodyLimit: options.bodyLimit,
+      timeoutMs: options.timeoutMs ?? this.options.timeouts.handlerMs,
+      bare,
+      handlers,
+      chain: undefined,
+      chainVersion: -1,
+    };
+  }
+
+  #chainOf(route: Route): (ctx: Context) => Promise<void> {
+    if (route.chain === undefined || route.chainVersion !== this.#version) {
+      const layers = route.bare ? route.handlers : [...(this.#middleware as Middleware<Context>[]), ...route.handlers];
+      route.chain = compose(layers, { signal: signalOf }) as (ctx: Context) => Promise<void>;
+      route.chainVersion = this.#version;
+    }
+    return route.chain;
+  }
+
+  readonly #notFound: Middleware<Context> = (ctx) => {
+    const allowed = this.#table.allowed(ctx.req.url ?? '/');
+    if (allowed.length === 0) throw new HttpError(404, `no route for ${ctx.method} ${ctx.path}`);
+    const allow = allowed.join(', ');
+    if (ctx.method === 'OPTIONS') {
+      ctx.set('allow', allow);
+      ctx.status = 204;
+      return;
+    }
+    throw new HttpError(405, `${ctx.method} is not allowed on ${ctx.path}`, { headers: { allow } });
+  };
+
+  #handle(req: IncomingMessage, res: ServerResponse): void {
+    const url = req.url ?? '/';
+    const match = this.#table.find(req.method ?? 'GET', url);
+    const route = match === undefined ? this.#fallback : match.route;
+    if ((this.#state === 'draining' || this.#state === 'closed') && !route.bare) {
+      const error = new HttpError(503, 'the server is shutting down', {
+        headers: { 'retry-after': '1' },
+        expose: true,
+      });
+      writeProblem(res, toProblem(error, url, false), true);
+      return;
+    }
+    const ctx = new Context(
+      req,
+      res,
+      this.#settings,
+      match === undefined ? undefined : route,
+      match?.params,
+      this.options.clock.now(),
+    );
+    this.#inflight.add(ctx);
+    if (route.timeoutMs > 0) {
+      this.#deadlines.set(
+        ctx,
+        this.options.clock.setTimeout(() => this.#abandon(ctx, 'deadline'), route.timeoutMs),
+      );
+    }
+    if (this.events.listenerCount('request') > 0) this.events.emit('request', ctx);
+    let done: Promise<void>;
+    try {
+      done = this.#chainOf(route)(ctx);
+    } catch (error) {
+      done = Promise.reject(error);
+    }
+    done.then(
+      () => this.#respond(ctx),
+      (error: unknown) => this.#fail(ctx, error),
+    );
+  }
+
+  #respond(ctx: Context): void {
+    if (!this.#inflight.has(ctx)) return;
+    const { res } = ctx;
+    if (res.headersSent || res.writableEnded) {
+      // The handler wrote to ctx.res itself; the response is over once Node says so.
+      if (res.writableFinished || res.destroyed) this.#complete(ctx);
+      else res.once('close', () => this.#complete(ctx));
+      return;
+    }
+    if (this.#state === 'draining') res.setHeader('connection', 'close');
+    const { body, status } = responseOf(ctx);
+    const streaming = writeBody(res, status ?? (body === undefined ? 204 : 200), body as ResponseBody | undefined);
+    if (streaming === undefined) {
+      this.#complete(ctx);
+    } else {
+      streaming.then(() => {
+        if (!res.writableFinished) {
+          if (res.errored) this.#reportError(res.errored, ctx);
+          abortContext(ctx, 'disconnect');
+        }
+        this.#complete(ctx);
+      });
+    }
+  }
+
+  #fail(ctx: Context, error: unknown): void {
+    if (!this.#inflight.has(ctx)) return;
+    const { res } = ctx;
+    const problem = toProblem(error, ctx.path, this.options.dev);
+    if (problem.status >= 500) this.#reportError(error, ctx);
+    if (res.headersSent) {
+      res.destroy();
+    } else if (!res.destroyed) {
+      writeProblem(res, problem, this.#state === 'draining' || problem.headers?.connection === 'close');
+    }
+    this.#complete(ctx);
+  }
+
+  /** Ends a request that outlived its deadline or the shutdown grace: aborts its signal and answers 503. */
+  #abandon(ctx: Context, cause: 'deadline' | 'shutdown'): void {
+    if (!this.#inflight.has(ctx)) return;
+    abortContext(ctx, cause);
+    const { res } = ctx;
+    if (res.headersSent) {
+      res.destroy();
+    } else if (!res.destroyed) {
+      const detail = cause === 'deadline' ? 'the handler did not finish in time' : 'the server is shutting down';
+      writeProblem(res, toProblem(new HttpError(503, detail, { expose: true }), ctx.path, false), cause === 'shutdown');
+    }
+    this.#complete(ctx);
+  }
+
+  #complete(ctx: Context): void {
+    if (!this.#inflight.delete(ctx)) return;
+    const timer = this.#deadlines.get(ctx);
+    if (timer !== undefined) {
+      this.options.clock.clearTimeout(timer);
+      this.#deadlines.delete(ctx);
+    }
+    if (this.events.listenerCount('response') > 0) {
+      this.events.emit('response', ctx, this.options.clock.now() - ctx.startedAt);
+    }
+    if (this.#state === 'draining') {
+      // Once Node has detached the response, its kept-alive connection is idle and can be closed.
+      const closeIdle = () => this.server.closeIdleConnections();
+      if (ctx.res.closed) setImmediate(closeIdle);
+      else ctx.res.once('close', closeIdle);
+    }
+    if (this.#drained !== undefined && this.#inflight.size === 0) this.#drained();
+  }
+
+  #reportError(error: unknown, ctx: Context | undefined): void {
+    if (this.events.listenerCount('error') > 0) this.events.emit('error', error, ctx);
+  }
+
+  #addOperations(): void {
+    const { health, ready } = this.options.operations;
+    const json = (ctx: Context, status: number, value: unknown) => {
+      ctx.set('cache-control', 'no-store');
+      ctx.json(value, status);
+    };
+    if (health) {
+      this.#register(['GET'], health, [(ctx) => json(ctx, 200, { status: 'ok' })], {}, true, true);
+    }
+    if (ready) {
+      this.#register(
+        ['GET'],
+        ready,
+        [
+          (ctx) =>
+            json(ctx, this.#state === 'listening' ? 200 : 503, {
+              status: this.#state,
+              ready: this.#state === 'listening',
+            }),
+        ],
+        {},
+        true,
+        true,
+      );
+    }
+  }
+
+  #attachLogger(): void {
+    const logger = this.options.logger!;
+    this.events.on('response', (ctx, durationMs) => {
+      logger.info(
+        {
+          method: ctx.method,
+          url: ctx.req.url,
+          route: ctx.route,
+          status: ctx.res.statusCode,
+          durationMs: Math.round(durationMs * 1000) / 1000,
+          ip: ctx.ip,
+        },
+        'request completed',
+      );
+    });
+    this.events.on('error', (error, ctx) => {
+      logger.error({ err: error, method: ctx?.method, url: ctx?.req.url }, 'request failed');
+    });
+    this.events.on('listening', (address) => logger.info({ url: address.url }, 'listening'));
+    this.events.on('draining', () => logger.info('draining'));
+    this.events.on('closed', () => logger.info('closed'));
+  }
+}
+
+/** Wraps a route handler so that a value it returns (or resolves to) becomes the body when none was set. */
+function adoptReturn<State extends Record<string, unknown>>(handler: Handler<State>): Handler<State> {
+  return (ctx, next) => {
+    const result = handler(ctx, next);
+    if (result === undefined) return undefined;
+    if (result instanceof Promise) {
+      return result.then((value: unknown) => {
+        if (value !== undefined && !ctx.hasBody) adopt(ctx, value);
+      });
+    }
+    if (!ctx.hasBody) adopt(ctx, result);
+    return undefined;
+  };
+}
+
+function adopt(ctx: Context<Record<string, unknown>>, value: unknown): void {
+  if (typeof value === 'string' || value instanceof Uint8Array) ctx.send(value);
+  else if (value !== null && typeof value === 'object' && isStreamLike(value)) ctx.send(value as ResponseBody);
+  else ctx.json(value);
+}
+
+function isStreamLike(value: object): boolean {
+  return (
+    typeof (value as { pipe?: unknown }).pipe === 'function' ||
+    typeof (value as { getReader?: unknown }).getReader === 'function' ||
+    Symbol.asyncIterator in value
+  );
+}
+
+/**
+ * Creates an app: an HTTP server with middleware, routing, graceful close, problem responses and events.
+ *
+ * @example
+ * ```ts
+ * import { createServer } from '@weft/server';
+ *
+ * const app = createServer({ bodyLimit: 64 * 1024 });
+ * app.use(async (ctx, next) => {
+ *   await next();
+ *   ctx.set('x-powered-by', 'weft');
+ * });
+ * app.get('/hello/:name', (ctx) => ({ hello: ctx.params.name }));
+ * const { url } = await app.listen({ port: 3000 });
+ * process.once('SIGTERM', () => app.close());
+ * ```
+ */
+export function createServer<State extends Record<string, unknown> = Record<string, unknown>>(
+  options?: ServerOptions,
+): App<State> {
+  return new App<State>(options);
+}
