@@ -1,8 +1,8 @@
 import { createHook } from 'node:async_hooks';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import { type ComposeOptions, compose } from './compose';
 import { isMultipleNextError, MultipleNextError } from './errors';
-import type { Middleware, MiddlewareStack, Next } from './types';
+import type { ComposedMiddleware, Middleware, MiddlewareStack, Next } from './types';
 
 interface Ctx {
   log: string[];
@@ -320,6 +320,22 @@ describe.each(modes)('compose (%s): koa-compose semantics', (_mode, options) => 
   });
 });
 
+describe('compose: types', () => {
+  it('infers the context type from the middleware and types next()', () => {
+    interface Req {
+      url: string;
+    }
+    const handler: Middleware<Req> = (_ctx, next) => next();
+    const composed = compose([handler, [handler]]);
+    expectTypeOf(composed).toEqualTypeOf<ComposedMiddleware<Req>>();
+    expectTypeOf(composed).toBeCallableWith({ url: '/' });
+    expectTypeOf<Next>().returns.toEqualTypeOf<Promise<void>>();
+    // A composed chain fits where a middleware goes.
+    expectTypeOf(composed).toExtend<Middleware<Req>>();
+    compose<Req>([composed, handler]);
+  });
+});
+
 describe('compose: input', () => {
   it('reads the array once: changing it after compose changes nothing', async () => {
     const ctx: Ctx = { log: [] };
@@ -380,7 +396,10 @@ describe('compose: input', () => {
   });
 });
 
-describe('compose: cancellation', () => {
+describe.each([
+  ['default', false],
+  ['strict', true],
+] as const)('compose (%s): cancellation', (_mode, strict) => {
   it('rejects with the reason and runs no layer when the signal is already aborted', async () => {
     const reason = new Error('shutting down');
     const ctx: Ctx = { log: [] };
@@ -390,7 +409,7 @@ describe('compose: cancellation', () => {
           c.log.push('entered');
         },
       ],
-      { signal: AbortSignal.abort(reason) },
+      { signal: AbortSignal.abort(reason), strict },
     );
     await expect(composed(ctx)).rejects.toBe(reason);
     expect(ctx.log).toEqual([]);
@@ -420,7 +439,7 @@ describe('compose: cancellation', () => {
           c.log.push('third: never');
         },
       ],
-      { signal: controller.signal },
+      { signal: controller.signal, strict },
     );
     const finalNext: Next = async () => {
       ctx.log.push('final: never');
@@ -444,7 +463,7 @@ describe('compose: cancellation', () => {
           await next();
         },
       ],
-      { signal: controller.signal },
+      { signal: controller.signal, strict },
     );
     const error = await composed(ctx, async () => {
       ctx.log.push('final: never');
@@ -475,6 +494,7 @@ describe('compose: cancellation', () => {
           reads++;
           return c.signal;
         },
+        strict,
       },
     );
     const live: Req = { log: [], signal: new AbortController().signal };
@@ -494,7 +514,7 @@ describe('compose: cancellation', () => {
           c.log.push('ran');
         },
       ],
-      { signal: () => undefined },
+      { signal: () => undefined, strict },
     )(ctx);
     expect(ctx.log).toEqual(['ran']);
   });

@@ -13,14 +13,21 @@ export const RESOLVED: Promise<void> = Promise.resolve();
  * compose-time closure, so concurrent runs never share anything mutable.
  */
 export class Frame {
+  // Plain assignments in one constructor (no class-field initialisers) give every frame the same hidden class
+  // with the least work.
   /** The deepest layer entered so far; `next()` of a layer at or above it was already called. */
-  index = -1;
-  constructor(
-    readonly layers: readonly Layer[],
-    readonly ctx: unknown,
-    readonly last: Next | undefined,
-    readonly signal: AbortSignal | undefined,
-  ) {}
+  declare index: number;
+  declare readonly layers: readonly Layer[];
+  declare readonly ctx: unknown;
+  declare readonly last: Next | undefined;
+  declare readonly signal: AbortSignal | undefined;
+  constructor(layers: readonly Layer[], ctx: unknown, last: Next | undefined, signal: AbortSignal | undefined) {
+    this.index = -1;
+    this.layers = layers;
+    this.ctx = ctx;
+    this.last = last;
+    this.signal = signal;
+  }
 }
 
 /**
