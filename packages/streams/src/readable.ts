@@ -182,6 +182,8 @@ export class Readable<T> extends Emitter<ReadableEvents<T>> {
   /** Iterates the chunks, pulling lazily; `break` (or a throw) in the loop destroys the stream. */
   [Symbol.asyncIterator](): AsyncIterableIterator<T> {
     const side = this.#side;
+    // The loop receives the error (next() rejects with it), so it is not an unhandled 'error' event.
+    if (this.listenerCount('error', swallow) === 0) this.on('error', swallow);
     const iterator: AsyncIterableIterator<T> = {
       next: () => side.next() as Promise<IteratorResult<T>>,
       return: () => side.return() as Promise<IteratorResult<T>>,
@@ -268,6 +270,9 @@ export class Readable<T> extends Emitter<ReadableEvents<T>> {
     this.#side.setRead(read);
   }
 }
+
+/** The `'error'` listener of a stream consumed by an async iterator, which reports the error itself. */
+export function swallow(): void {}
 
 /** Destroys the stream behind `core` with an `AbortError` when `signal` aborts. */
 export function bindSignal(signal: AbortSignal, core: Core, option: string): void {

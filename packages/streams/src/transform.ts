@@ -8,7 +8,7 @@ import {
 } from '@weft/emitter';
 import { Core, type Host, isThenable } from './core';
 import { type PipeDestination, ReadSide } from './read-side';
-import { bindSignal, type PipeOptions, type ReadableEvents } from './readable';
+import { bindSignal, type PipeOptions, type ReadableEvents, swallow } from './readable';
 import { describe, resolveSizing, type SizeOptions } from './size';
 import { type WritableEvents, writeAsync } from './writable';
 import { HOLD, type WriteCallback, WriteSide } from './write-side';
@@ -211,6 +211,8 @@ export class Transform<I, O> extends Emitter<TransformEvents<O>> {
   /** Iterates the output chunks; `break` destroys the stream. */
   [Symbol.asyncIterator](): AsyncIterableIterator<O> {
     const side = this.#read;
+    // The loop receives the error (next() rejects with it), so it is not an unhandled 'error' event.
+    if (this.listenerCount('error', swallow) === 0) this.on('error', swallow);
     const iterator: AsyncIterableIterator<O> = {
       next: () => side.next() as Promise<IteratorResult<O>>,
       return: () => side.return() as Promise<IteratorResult<O>>,

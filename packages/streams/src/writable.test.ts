@@ -255,7 +255,7 @@ describe('Writable errors and destroy', () => {
     sink.on('close', () => order.push('close'));
     sink.destroy(new Error('first'));
     sink.destroy(new Error('second'));
-    await new Promise((resolve) => sink.once('close', resolve));
+    await new Promise<void>((resolve) => sink.once('close', () => resolve()));
     expect(order).toEqual(['hook first', 'error first', 'close']);
     expect(sink.closed).toBe(true);
   });
