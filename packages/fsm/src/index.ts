@@ -1,15 +1,26 @@
-/**
- * Says hello from `@weft/fsm`. Replace this with the package's real API.
- *
- * @example
- * ```ts
- * import { hello } from '@weft/fsm';
- * hello('world'); // 'hello, world'
- * ```
- */
-export function hello(name: string): string {
-  if (typeof name !== 'string' || name.length === 0) {
-    throw new TypeError(`name: expected a non-empty string, got ${JSON.stringify(name)}`);
-  }
-  return `hello, ${name}`;
-}
+export type { ActorOptions, SnapshotListener } from './actor';
+export { type Actor, createActor } from './actor';
+export type { AssignAction, Assigner } from './assign';
+export { assign } from './assign';
+export { toDot, toMermaid } from './diagram';
+export { EventlessLoopError, isEventlessLoopError, isMachineConfigError, MachineConfigError } from './errors';
+export type { TransitionResult } from './machine';
+export { createMachine, ExecutableAction, MachineSnapshot, StateMachine } from './machine';
+export type {
+  ActionFunction,
+  Actions,
+  EventFor,
+  EventObject,
+  Guard,
+  MachineConfig,
+  MachineContext,
+  PersistedDelay,
+  PersistedSnapshot,
+  SnapshotStatus,
+  StateConfig,
+  StateTree,
+  StateValueOf,
+  SystemEvent,
+  TransitionConfig,
+  TransitionsConfig,
+} from './types';

@@ -1,0 +1,39 @@
+/**
+ * Thrown by `createMachine` for an invalid config: `problems` lists every problem found, each prefixed by
+ * its path in the config (`states.open.on.RESET.target: unknown state "opne"`), and so does the message.
+ */
+export class MachineConfigError extends TypeError {
+  /** Stable code. */
+  readonly code = 'ERR_WEFT_FSM_CONFIG';
+  /** Every problem, one per entry, each starting with its path in the config. */
+  readonly problems: readonly string[];
+  constructor(machineId: string, problems: readonly string[]) {
+    const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
+    super(`invalid machine config "${machineId}" (${count}):\n  ${problems.join('\n  ')}`);
+    this.name = 'MachineConfigError';
+    this.problems = problems;
+  }
+}
+
+/** True for a {@link MachineConfigError} (also across copies of this package). */
+export function isMachineConfigError(error: unknown): error is MachineConfigError {
+  return (error as { code?: unknown } | null)?.code === 'ERR_WEFT_FSM_CONFIG';
+}
+
+/**
+ * Thrown when eventless transitions (`always`, `onDone`) keep firing without settling: the machine would
+ * otherwise loop forever. The snapshot is left as it was before the event.
+ */
+export class EventlessLoopError extends Error {
+  /** Stable code. */
+  readonly code = 'ERR_WEFT_FSM_EVENTLESS_LOOP';
+  constructor(state: string, steps: number) {
+    super(`eventless transitions did not settle after ${steps} steps (last state "${state}")`);
+    this.name = 'EventlessLoopError';
+  }
+}
+
+/** True for an {@link EventlessLoopError}. */
+export function isEventlessLoopError(error: unknown): error is EventlessLoopError {
+  return (error as { code?: unknown } | null)?.code === 'ERR_WEFT_FSM_EVENTLESS_LOOP';
+}

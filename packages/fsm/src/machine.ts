@@ -1,0 +1,362 @@
+import { describe } from '@weft/reactor';
+import {
+  allNodes,
+  type CompiledAction,
+  compileMachine,
+  initialEntry,
+  type StateNode,
+  type Transition,
+} from './compile';
+import { EventlessLoopError, MachineConfigError } from './errors';
+import type {
+  EventFor,
+  EventObject,
+  MachineConfig,
+  MachineContext,
+  PersistedSnapshot,
+  SnapshotStatus,
+  StateTree,
+  StateValueOf,
+  SystemEvent,
+} from './types';
+
+/** Eventless transitions taken in a row before the machine gives up with {@link EventlessLoopError}. */
+const MAX_EVENTLESS_STEPS = 100;
+
+const NO_ACTIONS: readonly never[] = Object.freeze([]);
+const INIT_EVENT: SystemEvent = Object.freeze({ type: 'weft.init' });
+
+let nodeOf: (snapshot: MachineSnapshot<unknown, string>) => StateNode | undefined;
+
+/**
+ * An immutable state of a machine: the active state's dotted path (`value`), the `context` and the `status`.
+ * Snapshots serialise to `{ value, context, status }` with `JSON.stringify`.
+ */
+export class MachineSnapshot<TContext, TValue extends string> {
+  /** The active (innermost) state's dotted path, e.g. `'halfOpen.probing'`. */
+  readonly value: TValue;
+  /** The context; replaced, never mutated, by `assign`. */
+  readonly context: TContext;
+  /** `'done'` once a top-level final state is reached; `'stopped'` once the actor was stopped. */
+  readonly status: SnapshotStatus;
+  readonly #node: StateNode;
+
+  /** @internal */
+  constructor(node: StateNode, context: TContext, status: SnapshotStatus) {
+    this.value = node.path as TValue;
+    this.context = context;
+    this.status = status;
+    this.#node = node;
+  }
+
+  static {
+    nodeOf = (snapshot) => (#node in snapshot ? snapshot.#node : undefined);
+  }
+
+  /**
+   * True if `path` is the active state or one of its ancestors: in `'halfOpen.probing'`,
+   * `matches('halfOpen')` and `matches('halfOpen.probing')` are both true.
+   */
+  matches(path: TValue): boolean {
+    const value: string = this.value;
+    if (value === path) return true;
+    return value.length > path.length && value.charCodeAt(path.length) === 46 && value.startsWith(path);
+  }
+}
+
+/** A side-effect action of a transition, with the context and event it is to be called with. */
+export class ExecutableAction<TContext = unknown, TEvent = unknown> {
+  /** The configured action (declared as a method so machines stay assignable to `StateMachine<unknown, …>`). */
+  readonly action: { run(context: TContext, event: TEvent): void }['run'];
+  /** The context at this point of the transition (after the `assign`s that came before it). */
+  readonly context: TContext;
+  /** The event that caused the transition. */
+  readonly event: TEvent;
+  /** @internal */
+  constructor(action: ExecutableAction<TContext, TEvent>['action'], context: TContext, event: TEvent) {
+    this.action = action;
+    this.context = context;
+    this.event = event;
+  }
+  /** Runs the action: `action(context, event)`. */
+  exec(): void {
+    this.action(this.context, this.event);
+  }
+}
+
+/** What `machine.transition` returns: the next snapshot and the side effects to run, in order. */
+export interface TransitionResult<TContext, TValue extends string, TEvent> {
+  /** The next snapshot: the very same object when no transition was enabled or nothing changed. */
+  readonly snapshot: MachineSnapshot<TContext, TValue>;
+  /** Exit actions (innermost state first), transition actions, then entry actions (outermost first). */
+  readonly actions: readonly ExecutableAction<TContext, TEvent | SystemEvent>[];
+}
+
+/**
+ * The scratch state of one step. The machine reuses one (a step never yields), so sending an event that
+ * changes nothing allocates nothing; a re-entrant step (a guard that sends) gets its own.
+ * @internal
+ */
+export class Step {
+  leaf: StateNode | null = null;
+  context: unknown = undefined;
+  actions: ExecutableAction<unknown, EventObject>[] | null = null;
+  /** States with `after` exited and entered during the step, for the actor's timers. */
+  readonly exited: StateNode[] = [];
+  readonly entered: StateNode[] = [];
+}
+
+/** Throws the `TypeError` for a malformed event. @internal */
+export function checkEvent(event: unknown): asserts event is EventObject {
+  if (typeof event !== 'object' || event === null || typeof (event as EventObject).type !== 'string') {
+    throw new TypeError(`event: expected an object with a string "type", got ${describe(event)}`);
+  }
+}
+
+/**
+ * A compiled state machine: a pure function from (snapshot, event) to the next snapshot and its actions.
+ * Make one with {@link createMachine}; run it with `createActor`.
+ */
+export class StateMachine<TContext, TEvent extends EventObject, TValue extends string> {
+  /** The machine's id (from the config; `'machine'` by default). */
+  readonly id: string;
+  /** The snapshot a fresh actor starts in (after the initial entry actions and eventless transitions). */
+  readonly initialSnapshot: MachineSnapshot<TContext, TValue>;
+  /** The side effects of entering the initial state; a fresh actor runs them on `start()`. */
+  readonly initialActions: readonly ExecutableAction<TContext, TEvent | SystemEvent>[];
+  /** @internal */
+  readonly root: StateNode;
+  /** @internal True if some state has `after`, so steps must report the states they exit and enter. */
+  readonly timed: boolean;
+  /** @internal The step scratch of the last `step`, read by the actor right after the call. */
+  last: Step = new Step();
+  readonly #nodes = new Map<string, StateNode>();
+  #scratch: Step = this.last;
+  #busy = false;
+
+  /** @internal */
+  constructor(id: string, root: StateNode, context: TContext) {
+    this.id = id;
+    this.root = root;
+    let timed = false;
+    for (const node of allNodes(root)) {
+      if (node.children === null) this.#nodes.set(node.path, node);
+      if (node.after !== null) timed = true;
+    }
+    this.timed = timed || root.after !== null;
+    const step = this.#scratch;
+    const { entry, leaf } = initialEntry(root);
+    step.leaf = leaf;
+    step.context = context;
+    step.actions = null;
+    for (const node of entry) if (node.entry !== null) runActions(node.entry, INIT_EVENT, step);
+    settle(step, INIT_EVENT);
+    const initialLeaf = step.leaf as StateNode;
+    this.initialSnapshot = new MachineSnapshot(
+      initialLeaf,
+      step.context as TContext,
+      initialLeaf.done ? 'done' : 'active',
+    );
+    this.initialActions = (step.actions ?? NO_ACTIONS) as this['initialActions'];
+    step.actions = null;
+  }
+
+  /**
+   * Computes the next snapshot and the actions to run, without running them (pure, apart from what guards and
+   * `assign` functions do). With no enabled transition the same snapshot object is returned.
+   *
+   * @example
+   * ```ts
+   * const { snapshot, actions } = machine.transition(machine.initialSnapshot, { type: 'FAIL' });
+   * for (const action of actions) action.exec();
+   * ```
+   */
+  transition(
+    snapshot: MachineSnapshot<TContext, TValue> | PersistedSnapshot<TContext, TValue>,
+    event: TEvent | SystemEvent,
+  ): TransitionResult<TContext, TValue, TEvent> {
+    checkEvent(event);
+    const next = this.step(this.resolveSnapshot(snapshot), event);
+    const actions = this.last.actions;
+    return {
+      snapshot: next,
+      actions: (actions ?? NO_ACTIONS) as TransitionResult<TContext, TValue, TEvent>['actions'],
+    };
+  }
+
+  /**
+   * Turns a persisted snapshot (plain JSON) back into a snapshot of this machine, checking its state.
+   * Snapshots made by this machine are returned as they are.
+   */
+  resolveSnapshot(
+    snapshot: MachineSnapshot<TContext, TValue> | PersistedSnapshot<TContext, TValue>,
+  ): MachineSnapshot<TContext, TValue> {
+    if (snapshot instanceof MachineSnapshot) {
+      const node = nodeOf(snapshot);
+      if (node !== undefined && this.#nodes.get(node.path) === node) return snapshot;
+    }
+    if (typeof snapshot !== 'object' || snapshot === null) {
+      throw new TypeError(`snapshot: expected a snapshot object, got ${describe(snapshot)}`);
+    }
+    const node = this.#nodes.get(snapshot.value);
+    if (node === undefined) {
+      throw new TypeError(`snapshot.value: expected a state of machine "${this.id}", got ${describe(snapshot.value)}`);
+    }
+    const status = snapshot.status;
+    if (status !== 'active' && status !== 'done' && status !== 'stopped') {
+      throw new TypeError(`snapshot.status: expected 'active', 'done' or 'stopped', got ${describe(status)}`);
+    }
+    return new MachineSnapshot(node, snapshot.context, status);
+  }
+
+  /** @internal The state node of a snapshot of this machine. */
+  nodeOf(snapshot: MachineSnapshot<TContext, TValue>): StateNode {
+    return nodeOf(snapshot) as StateNode;
+  }
+
+  /** @internal Looks up a leaf by path. */
+  leafAt(path: string): StateNode | undefined {
+    return this.#nodes.get(path);
+  }
+
+  /** @internal The first enabled transition for `event`, or null. */
+  select(snapshot: MachineSnapshot<TContext, TValue>, event: EventObject): Transition | null {
+    if (snapshot.status !== 'active') return null;
+    const candidates = (nodeOf(snapshot) as StateNode).table?.get(event.type);
+    return candidates === undefined ? null : enabled(candidates, snapshot.context, event);
+  }
+
+  /**
+   * @internal One macrostep: the enabled transition for `event`, then eventless transitions until none is
+   * enabled. Side effects land in `this.last.actions`. The event must already be checked.
+   */
+  step(snapshot: MachineSnapshot<TContext, TValue>, event: EventObject): MachineSnapshot<TContext, TValue> {
+    const reentrant = this.#busy;
+    const step = reentrant ? new Step() : this.#scratch;
+    this.#busy = true;
+    try {
+      step.actions = null;
+      if (this.timed) {
+        step.exited.length = 0;
+        step.entered.length = 0;
+      }
+      const transition = this.select(snapshot, event);
+      if (transition === null) return snapshot;
+      const leaf = nodeOf(snapshot) as StateNode;
+      step.leaf = leaf;
+      step.context = snapshot.context;
+      take(transition, event, step);
+      settle(step, event);
+      const next = step.leaf as StateNode;
+      if (next === leaf && step.context === snapshot.context && transition.target === null) return snapshot;
+      return new MachineSnapshot(next, step.context as TContext, next.done ? 'done' : 'active');
+    } finally {
+      if (!reentrant) this.#busy = false;
+      this.last = step;
+    }
+  }
+}
+
+function enabled(candidates: readonly Transition[], context: unknown, event: EventObject): Transition | null {
+  for (let i = 0; i < candidates.length; i++) {
+    const t = candidates[i] as Transition;
+    if (t.guard === null || t.guard(context, event) === true) return t;
+  }
+  return null;
+}
+
+function runActions(actions: readonly CompiledAction[], event: EventObject, step: Step): void {
+  for (let i = 0; i < actions.length; i++) {
+    const action = actions[i] as CompiledAction;
+    if (action.assigner !== null) {
+      step.context = { ...(step.context as object), ...action.assigner(step.context, event) };
+    } else {
+      const bound = new ExecutableAction(action.fn, step.context, event);
+      if (step.actions === null) step.actions = [bound];
+      else step.actions.push(bound);
+    }
+  }
+}
+
+function exitNode(node: StateNode, event: EventObject, step: Step): void {
+  if (node.exit !== null) runActions(node.exit, event, step);
+  if (node.after !== null) {
+    // A state entered and left within one macrostep never gets its timers.
+    const index = step.entered.indexOf(node);
+    if (index === -1) step.exited.push(node);
+    else step.entered.splice(index, 1);
+  }
+}
+
+function take(t: Transition, event: EventObject, step: Step): void {
+  if (t.target === null) {
+    if (t.actions !== null) runActions(t.actions, event, step);
+    return;
+  }
+  for (let n = step.leaf as StateNode; n !== t.domain; n = n.parent as StateNode) exitNode(n, event, step);
+  if (t.actions !== null) runActions(t.actions, event, step);
+  const entry = t.entry;
+  for (let i = 0; i < entry.length; i++) {
+    const n = entry[i] as StateNode;
+    if (n.entry !== null) runActions(n.entry, event, step);
+    if (n.after !== null) step.entered.push(n);
+  }
+  step.leaf = t.leaf;
+}
+
+function settle(step: Step, event: EventObject): void {
+  for (let steps = 0; ; steps++) {
+    const leaf = step.leaf as StateNode;
+    if (leaf.eventless === null || leaf.done) return;
+    const t = enabled(leaf.eventless, step.context, event);
+    if (t === null) return;
+    if (steps === MAX_EVENTLESS_STEPS) throw new EventlessLoopError(leaf.path, steps);
+    take(t, event, step);
+  }
+}
+
+/**
+ * Compiles and validates a machine config. State names, event types and the context type are inferred from
+ * the config, so `actor.send({ type: 'NOPE' })` does not compile when no state handles `NOPE`.
+ *
+ * Every problem of the config is reported at once, each with its path, in one {@link MachineConfigError}.
+ *
+ * @example
+ * ```ts
+ * import { assign, createActor, createMachine } from '@weft/fsm';
+ *
+ * const light = createMachine({
+ *   id: 'light',
+ *   initial: 'green',
+ *   context: { cycles: 0 },
+ *   states: {
+ *     green: { after: { 30_000: 'yellow' } },
+ *     yellow: { after: { 5_000: 'red' } },
+ *     red: { on: { NEXT: { target: 'green', actions: assign((ctx) => ({ cycles: ctx.cycles + 1 })) } } },
+ *   },
+ * });
+ * const actor = createActor(light).start();
+ * actor.getSnapshot().value; // 'green'
+ * ```
+ */
+export function createMachine<
+  TContext extends MachineContext = undefined,
+  TType extends string = never,
+  const TTree = unknown,
+>(
+  config: MachineConfig<TContext, TType> & { readonly states: StateTree<TTree> },
+): StateMachine<TContext, EventFor<TType>, StateValueOf<TTree>> {
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) {
+    throw new TypeError(`config: expected a machine config object, got ${describe(config)}`);
+  }
+  const raw = config as unknown as Record<string, unknown>;
+  const problems: string[] = [];
+  const id = raw.id;
+  if (id !== undefined && (typeof id !== 'string' || id === '')) {
+    problems.push(`id: expected a non-empty string, got ${describe(id)}`);
+  }
+  const name = typeof id === 'string' && id !== '' ? id : 'machine';
+  const root = compileMachine(raw, problems);
+  if (problems.length > 0) throw new MachineConfigError(name, problems);
+  return new StateMachine(name, root, raw.context as TContext);
+}

@@ -1,0 +1,122 @@
+/** Anything with a string `type` is an event. */
+export interface EventObject {
+  readonly type: string;
+}
+
+/**
+ * The event type inferred for an `on` key `T`: `{ type: T }` plus any payload (read it as `unknown` and narrow).
+ */
+export interface EventFor<T extends string> {
+  readonly type: T;
+  readonly [payload: string]: unknown;
+}
+
+/**
+ * Events the machine makes itself: `weft.init` (initial entry), `weft.after.<ms>.<state>` (a delayed
+ * transition). Entry and exit actions may see them.
+ */
+export interface SystemEvent {
+  readonly type: `weft.${string}`;
+}
+
+/** The context of a machine: an object, or `undefined` for a machine without one. */
+// biome-ignore lint/suspicious/noExplicitAny: `any` in the constraint lets interfaces satisfy it; never surfaced.
+export type MachineContext = Record<string, any> | undefined;
+
+/** A side effect run when a transition is taken. Context updates go through {@link assign} instead. */
+export type ActionFunction<TContext, TEvent> = (context: TContext, event: TEvent) => void;
+
+/** A condition: the transition is taken only if it returns `true`. */
+export type Guard<TContext, TEvent> = (context: TContext, event: TEvent) => boolean;
+
+/** One action or a list of actions, run in order. */
+export type Actions<TContext, TEvent> = ActionFunction<TContext, TEvent> | readonly ActionFunction<TContext, TEvent>[];
+
+/** A transition written as an object. */
+export interface TransitionConfig<TContext, TEvent> {
+  /**
+   * The state to go to: a sibling (`'open'`, `'open.waiting'`), a child (`'.waiting'`) or an absolute path
+   * (`'#open.waiting'`). Without a target the transition only runs its actions: no state is exited or entered.
+   */
+  readonly target?: string;
+  /** The transition is enabled only when the guard returns `true`. */
+  readonly guard?: Guard<TContext, TEvent>;
+  /** Run after the exit actions and before the entry actions. */
+  readonly actions?: Actions<TContext, TEvent>;
+  /** For a target inside the source: also exit and re-enter the source (default `false`). */
+  readonly reenter?: boolean;
+}
+
+/** A target, a transition object, or a list of those: the first whose guard passes is taken. */
+export type TransitionsConfig<TContext, TEvent> =
+  | string
+  | TransitionConfig<TContext, TEvent>
+  | readonly (string | TransitionConfig<TContext, TEvent>)[];
+
+/** The configuration of one state. */
+export interface StateConfig<TContext, TType extends string> {
+  /** `'final'`: a top-level final state makes the machine done; a nested one takes the parent's `onDone`. */
+  readonly type?: 'final';
+  /** The child entered when this compound state is entered. */
+  readonly initial?: string;
+  /** Child states: this state is then compound. */
+  readonly states?: { readonly [key: string]: StateConfig<TContext, TType> };
+  /** Transitions by event type. */
+  readonly on?: { readonly [K in TType]?: TransitionsConfig<TContext, EventFor<K>> };
+  /** Run when the state is entered (outermost state first). */
+  readonly entry?: Actions<TContext, EventFor<TType> | SystemEvent>;
+  /** Run when the state is exited (innermost state first). */
+  readonly exit?: Actions<TContext, EventFor<TType> | SystemEvent>;
+  /** Delayed transitions, by delay in milliseconds, cancelled when the state is exited first. */
+  readonly after?: { readonly [delayMs: number]: TransitionsConfig<TContext, SystemEvent> };
+  /** Eventless transitions, checked after every transition while this state is active. */
+  readonly always?: TransitionsConfig<TContext, EventFor<TType> | SystemEvent>;
+  /** For a compound state: taken when one of its final children is entered. */
+  readonly onDone?: TransitionsConfig<TContext, EventFor<TType> | SystemEvent>;
+}
+
+/** The configuration given to `createMachine`. */
+export interface MachineConfig<TContext, TType extends string> extends StateConfig<TContext, TType> {
+  /** Names the machine in errors and diagrams. */
+  readonly id?: string;
+  /** The initial context (immutable: update it with {@link assign}). */
+  readonly context?: TContext & {};
+}
+
+/** The dotted paths of every state of a tree of state names (`'open' | 'halfOpen' | 'halfOpen.probing'`). */
+export type StateValueOf<TTree, TPrefix extends string = '', TDepth extends unknown[] = []> = TDepth['length'] extends 8
+  ? string
+  : {
+      [K in keyof TTree & string]: `${TPrefix}${K}` | StateValueOf<TTree[K], `${TPrefix}${K}.`, [...TDepth, unknown]>;
+    }[keyof TTree & string];
+
+/** Captures the tree of state names of a config without taking part in contextual typing. */
+export type StateTree<TTree> = {
+  [K in keyof TTree]: {
+    readonly type?: 'final';
+    readonly states?: StateTree<TTree[K]>;
+    readonly [other: string]: unknown;
+  };
+};
+
+/** Whether the machine runs (`active`), reached a top-level final state (`done`) or was stopped (`stopped`). */
+export type SnapshotStatus = 'active' | 'done' | 'stopped';
+
+/** A pending delayed transition in a persisted snapshot. */
+export interface PersistedDelay {
+  /** The state that owns the `after` entry. */
+  readonly state: string;
+  /** The configured delay (the key in `after`). */
+  readonly delayMs: number;
+  /** What was left of it when the snapshot was persisted. */
+  readonly remainingMs: number;
+}
+
+/** A snapshot as plain JSON, from `actor.getPersistedSnapshot()`; give it back as `createActor(m, { snapshot })`. */
+export interface PersistedSnapshot<TContext = unknown, TValue extends string = string> {
+  readonly value: TValue;
+  readonly context: TContext;
+  readonly status: SnapshotStatus;
+  /** Pending delayed transitions with their remaining time. */
+  readonly delayed: readonly PersistedDelay[];
+}
