@@ -45,7 +45,7 @@ local function evaluate(key, L, W, cost, now)
 end
 local function save(key, resetMs, now, a, b, c)
   redis.call('HSET', key, 's', num(a), 'c', num(b))
-  redis.call('PEXPIRE', key, math.ceil(resetMs) + 1)
+  redis.call('PEXPIRE', key, ttl(resetMs))
 end
 `,
 };

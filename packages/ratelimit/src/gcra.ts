@@ -45,7 +45,7 @@ local function evaluate(key, L, W, cost, now)
   return false, floorCount((tolerance - ahead) / W), ahead / L, (nxt - nowScaled - tolerance) / L, 0, 0, 0
 end
 local function save(key, resetMs, now, a, b, c)
-  redis.call('SET', key, num(a), 'PX', math.ceil(resetMs) + 1)
+  redis.call('SET', key, num(a), 'PX', ttl(resetMs))
 end
 `,
 };

@@ -39,21 +39,24 @@ export class PolicyDecider {
     for (let i = 0; i < count; i++) {
       const spec = limits[i]!;
       step.evaluate(state, i * 3, now, spec.limit, spec.windowMs, cost, out);
+      // Compared in whole ms, as reported, so ties go to the first limit (the same in the Lua script).
       if (!out.allowed) {
-        if (allAllowed || out.retryAfterMs > retryAfterMs) {
+        const retry = ceilMs(out.retryAfterMs);
+        if (allAllowed || retry > retryAfterMs) {
           pick = i;
           remaining = out.remaining;
-          resetMs = out.resetMs;
-          retryAfterMs = out.retryAfterMs;
+          resetMs = ceilMs(out.resetMs);
+          retryAfterMs = retry;
         }
         allAllowed = false;
         continue;
       }
       if (!allAllowed) continue;
-      if (i === 0 || out.remaining < remaining || (out.remaining === remaining && out.resetMs > resetMs)) {
+      const reset = ceilMs(out.resetMs);
+      if (i === 0 || out.remaining < remaining || (out.remaining === remaining && reset > resetMs)) {
         pick = i;
         remaining = out.remaining;
-        resetMs = out.resetMs;
+        resetMs = reset;
       }
       if (out.resetMs > latestReset) latestReset = out.resetMs;
       if (count > 1) {
@@ -79,8 +82,8 @@ export class PolicyDecider {
       limit: spec.limit,
       windowMs: spec.windowMs,
       remaining,
-      resetMs: ceilMs(resetMs),
-      retryAfterMs: ceilMs(retryAfterMs),
+      resetMs,
+      retryAfterMs,
     };
   }
 

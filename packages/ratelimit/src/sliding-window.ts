@@ -67,7 +67,7 @@ local function evaluate(key, L, W, cost, now)
 end
 local function save(key, resetMs, now, a, b, c)
   redis.call('HSET', key, 'i', num(a), 'c', num(b), 'p', num(c))
-  redis.call('PEXPIRE', key, math.ceil(resetMs) + 1)
+  redis.call('PEXPIRE', key, ttl(resetMs))
 end
 `,
 };

@@ -1,0 +1,256 @@
+import { once } from 'node:events';
+import { Reactor } from '@weft/reactor';
+import fc from 'fast-check';
+import { Redis } from 'ioredis';
+import { createClient } from 'redis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RateLimitStoreError } from './errors';
+import type { Algorithm } from './policy';
+import { RateLimiter } from './rate-limiter';
+import { nodeRedisAdapter, RedisStore } from './redis-store';
+import { limitArb, opsArb, replay } from './test-models';
+import { startRedis, type TestRedis } from './test-redis';
+
+interface Client {
+  store(prefix?: string): RedisStore;
+  ready(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const clients: Record<string, (url: string) => Promise<Client>> = {
+  async ioredis(url) {
+    const client = new Redis(url, { retryStrategy: () => 20, maxRetriesPerRequest: null, lazyConnect: true });
+    client.on('error', () => {});
+    await client.connect();
+    return {
+      store: (prefix) => new RedisStore({ client, prefix }),
+      ready: async () => {
+        if (client.status !== 'ready') await once(client, 'ready');
+      },
+      close: async () => void client.disconnect(),
+    };
+  },
+  async 'node-redis'(url) {
+    const client = createClient({ url, socket: { reconnectStrategy: () => 20 } });
+    client.on('error', () => {});
+    await client.connect();
+    return {
+      store: (prefix) => new RedisStore({ client: nodeRedisAdapter(client), prefix }),
+      ready: async () => {
+        if (!client.isReady) await once(client, 'ready');
+      },
+      close: async () => client.destroy(),
+    };
+  },
+};
+
+const algorithms: Algorithm[] = ['token-bucket', 'gcra', 'fixed-window', 'sliding-window'];
+const HOUR = 3_600_000;
+// Deadlines for tests that are not about failure: a busy CI machine must not turn them into onStoreError.
+const patient = { storeTimeoutMs: 5_000 } as const;
+
+let redis: TestRedis;
+let admin: Redis;
+beforeAll(async () => {
+  redis = await startRedis();
+  admin = new Redis(redis.url);
+});
+afterAll(async () => {
+  admin?.disconnect();
+  await redis?.stop();
+});
+
+async function commandCalls(): Promise<Record<string, number>> {
+  const info = await admin.info('commandstats');
+  const calls: Record<string, number> = {};
+  for (const match of info.matchAll(/^cmdstat_(\w+):calls=(\d+)/gm)) calls[match[1]!] = Number(match[2]);
+  return calls;
+}
+
+describe.each(Object.keys(clients))('RedisStore with %s', (kind) => {
+  const open: Client[] = [];
+  const connect = async () => {
+    const client = await clients[kind]!(redis.url);
+    open.push(client);
+    return client;
+  };
+  afterAll(async () => {
+    for (const client of open) await client.close();
+  });
+
+  it.each(algorithms)('%s: two limiters sharing one Redis see one limit', async (algorithm) => {
+    const [a, b] = [await connect(), await connect()];
+    const prefix = `shared:${kind}:${algorithm}:`;
+    const one = new RateLimiter({ algorithm, limit: 5, windowMs: HOUR, store: a.store(prefix), ...patient });
+    const two = new RateLimiter({ algorithm, limit: 5, windowMs: HOUR, store: b.store(prefix), ...patient });
+    const results = [];
+    for (let i = 0; i < 4; i++) results.push(await one.consume('user'), await two.consume('user'));
+    expect(results.map((r) => r.allowed)).toEqual([true, true, true, true, true, false, false, false]);
+    expect(results[4]).toMatchObject({ remaining: 0, limit: 5, windowMs: HOUR });
+    expect(results[5]!.retryAfterMs).toBeGreaterThan(0);
+    expect(await two.peek('user')).toMatchObject({ allowed: false, remaining: 0 });
+    await one.reset('user');
+    expect(await two.peek('user')).toMatchObject({ allowed: true, remaining: 5, resetMs: 0 });
+  });
+
+  it.each(algorithms)(
+    '%s: a race of 1,000 concurrent consumes for a limit of 100 allows exactly 100',
+    async (algorithm) => {
+      const stores = [(await connect()).store(`race:${kind}:`), (await connect()).store(`race:${kind}:`)];
+      // A generous deadline: this test is about atomicity, and 1,000 queued commands on a busy machine can take
+      // longer than the default 100 ms (which would then apply onStoreError).
+      const limiters = stores.map(
+        (store) =>
+          new RateLimiter({
+            algorithm,
+            limit: 100,
+            windowMs: HOUR,
+            store,
+            storeTimeoutMs: 10_000,
+            onStoreError: 'deny',
+          }),
+      );
+      const errors: unknown[] = [];
+      for (const limiter of limiters) limiter.on('error', (e) => errors.push(e));
+      const results = await Promise.all(
+        Array.from({ length: 1_000 }, (_, i) => limiters[i % 2]!.consume(`race-${algorithm}`)),
+      );
+      expect(results.filter((r) => r.allowed)).toHaveLength(100);
+      expect(results.filter((r) => r.limited)).toHaveLength(900);
+      expect(errors).toEqual([]);
+      expect(new Set(results.filter((r) => r.allowed).map((r) => r.remaining)).size).toBe(100);
+    },
+  );
+
+  it('checks several limits in one round trip, consuming none when one denies', async () => {
+    const store = (await connect()).store(`multi:${kind}:`);
+    const limiter = new RateLimiter({
+      algorithm: 'sliding-window',
+      limits: [
+        { limit: 3, windowMs: HOUR },
+        { limit: 2, windowMs: 2 * HOUR },
+        { limit: 10, windowMs: 24 * HOUR },
+      ],
+      store,
+      ...patient,
+    });
+    await admin.config('RESETSTAT');
+    const first = await limiter.consume('m');
+    expect(first).toMatchObject({ allowed: true, limit: 2, remaining: 1 });
+    expect(await limiter.consume('m', 2)).toMatchObject({ allowed: false, limit: 2, remaining: 1 });
+    expect(await limiter.consume('m')).toMatchObject({ allowed: true, limit: 2, remaining: 0 });
+    const calls = await commandCalls();
+    expect(calls.evalsha).toBe(3);
+    expect(calls.eval ?? 0).toBe(0);
+  });
+
+  it('falls back to EVAL once after SCRIPT FLUSH, then uses EVALSHA again', async () => {
+    const limiter = new RateLimiter({
+      algorithm: 'gcra',
+      limit: 10,
+      windowMs: HOUR,
+      store: (await connect()).store(`flush:${kind}:`),
+      ...patient,
+    });
+    await limiter.consume('f');
+    await admin.script('FLUSH');
+    await admin.config('RESETSTAT');
+    for (let i = 0; i < 5; i++) await limiter.consume('f');
+    const calls = await commandCalls();
+    expect(calls.eval).toBe(1);
+    expect(calls.evalsha).toBe(5); // the one that found NOSCRIPT, then four that ran
+    expect(await limiter.peek('f')).toMatchObject({ remaining: 4 });
+  });
+
+  it('decides with Redis time: a limiter clock far off changes nothing', async () => {
+    const reactor = new Reactor();
+    reactor.advance(10 * HOUR);
+    const store = (await connect()).store(`time:${kind}:`);
+    const skewed = new RateLimiter({
+      algorithm: 'token-bucket',
+      limit: 2,
+      windowMs: HOUR,
+      store,
+      clock: reactor,
+      ...patient,
+    });
+    const plain = new RateLimiter({ algorithm: 'token-bucket', limit: 2, windowMs: HOUR, store, ...patient });
+    await skewed.consume('t');
+    expect(await plain.consume('t')).toMatchObject({ allowed: true, remaining: 0 });
+    expect(await skewed.consume('t')).toMatchObject({ allowed: false });
+  });
+
+  it('lets keys expire in Redis once they are back to a full quota', async () => {
+    const store = (await connect()).store(`ttl:${kind}:`);
+    const limiter = new RateLimiter({ algorithm: 'fixed-window', limit: 5, windowMs: 60_000, store, ...patient });
+    await limiter.consume('e');
+    const ttl = await admin.pttl(`ttl:${kind}:e`);
+    expect(ttl).toBeGreaterThan(55_000);
+    expect(ttl).toBeLessThanOrEqual(60_001);
+  });
+
+  it('applies onStoreError within storeTimeoutMs while Redis is down, and recovers when it is back', async () => {
+    const own = await startRedis();
+    try {
+      const client = await clients[kind]!(own.url);
+      open.push(client);
+      const reactor = new Reactor();
+      const limiter = new RateLimiter({
+        algorithm: 'sliding-window',
+        limit: 3,
+        windowMs: HOUR,
+        store: client.store('down:'),
+        clock: reactor,
+        storeTimeoutMs: 100,
+        onStoreError: 'deny',
+      });
+      const errors: RateLimitStoreError[] = [];
+      limiter.on('error', (e) => errors.push(e));
+      expect(await limiter.consume('k')).toMatchObject({ allowed: true, remaining: 2 });
+
+      await own.stop();
+      const during = limiter.consume('k');
+      // The client queues the command while it reconnects; only the deadline (virtual time) can answer.
+      await reactor.advanceAsync(100);
+      expect(await during).toMatchObject({ allowed: false, limited: true, remaining: 0 });
+      expect(errors.length).toBeGreaterThanOrEqual(1);
+      expect(errors.at(-1)).toMatchObject({ code: 'ERR_WEFT_RATELIMIT_STORE', key: 'k' });
+
+      await own.start();
+      await client.ready();
+      const before = errors.length;
+      expect(await limiter.consume('fresh')).toMatchObject({ allowed: true, remaining: 2 });
+      expect(errors.length).toBe(before);
+    } finally {
+      await own.stop();
+    }
+  });
+});
+
+describe('Lua scripts against the reference models', () => {
+  let client: Redis;
+  beforeAll(() => {
+    client = new Redis(redis.url);
+  });
+  afterAll(() => client.disconnect());
+  let run = 0;
+
+  it.each(algorithms)('%s agrees with its model in virtual time, with one limit and with two', async (algorithm) => {
+    await fc.assert(
+      fc.asyncProperty(limitArb, fc.option(limitArb, { nil: undefined }), opsArb, async (a, b, ops) => {
+        const reactor = new Reactor();
+        const store = new RedisStore({ client, prefix: `model:${algorithm}:${run++}:`, clock: reactor });
+        await replay(algorithm, b ? [a, b] : [a], ops, reactor, (policy, cost) => store.consume('k', policy, cost));
+      }),
+      { numRuns: 25 },
+    );
+  });
+});
+
+describe('RedisStore options', () => {
+  it('rejects a client it cannot use, naming the option', () => {
+    expect(() => new RedisStore({ client: {} as never })).toThrow(/client: expected an ioredis or node-redis client/);
+    expect(() => new RedisStore(undefined as never)).toThrow(TypeError);
+    expect(() => new RedisStore({ client: admin, prefix: 1 as never })).toThrow(/prefix: expected a string, got 1/);
+  });
+});
