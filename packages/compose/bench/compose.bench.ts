@@ -20,7 +20,7 @@ const honoFile = new URL('../node_modules/hono/dist/compose.js', import.meta.url
 const { compose: honoCompose } = (await import(honoFile)) as { compose: HonoCompose };
 
 const RUNS = 100;
-const options = { time: 400, warmupTime: 100 };
+const options = { time: 800, warmupTime: 200 };
 
 // A distinct function per layer, as in a real app (each closure is its own function object).
 const asyncNoop = (): Middleware<HonoContext> => async (_ctx, next) => {

@@ -1,7 +1,7 @@
 import { describeValue } from './describe';
-import { dispatch, Frame, type Layer } from './dispatch';
+import { Frame, type Layer } from './dispatch';
 import type { UnawaitedNextError } from './errors';
-import { dispatchStrict, StrictFrame } from './strict';
+import { StrictFrame } from './strict';
 import type { ComposedMiddleware, Middleware, MiddlewareStack, Next } from './types';
 
 /** Options of {@link compose}. */
@@ -65,16 +65,16 @@ export function compose<Ctx>(middleware: MiddlewareStack<Ctx>, options?: Compose
     const reporter = strict === true ? undefined : strict;
     return function composed(ctx: Ctx, next?: Next): Promise<void> {
       const runSignal = signalOf === undefined ? sharedSignal : signalOf(ctx);
-      return dispatchStrict.call(new StrictFrame(layers, ctx, next, runSignal, reporter), 0) as Promise<void>;
+      return new StrictFrame(layers, ctx, next, runSignal, reporter).dispatch(0) as Promise<void>;
     };
   }
   if (signalOf !== undefined) {
     return function composed(ctx: Ctx, next?: Next): Promise<void> {
-      return dispatch.call(new Frame(layers, ctx, next, signalOf(ctx)), 0) as Promise<void>;
+      return new Frame(layers, ctx, next, signalOf(ctx)).dispatch(0) as Promise<void>;
     };
   }
   return function composed(ctx: Ctx, next?: Next): Promise<void> {
-    return dispatch.call(new Frame(layers, ctx, next, sharedSignal), 0) as Promise<void>;
+    return new Frame(layers, ctx, next, sharedSignal).dispatch(0) as Promise<void>;
   };
 }
 

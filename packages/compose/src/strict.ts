@@ -25,60 +25,60 @@ export class StrictFrame {
   layerName(i: number): string {
     return layerNameOf(i < this.layers.length ? this.layers[i] : this.last);
   }
-}
 
-/** `dispatch` with the bookkeeping that finds layers settling before their downstream did. */
-export function dispatchStrict(this: StrictFrame, i: number): Promise<unknown> {
-  if (i <= this.index) return Promise.reject(new MultipleNextError());
-  this.index = i;
-  const signal = this.signal;
-  if (signal?.aborted) {
-    this.settled[i] = true;
-    return Promise.reject(signal.reason);
+  /** `Frame#dispatch` with the bookkeeping that finds layers settling before their downstream did. */
+  dispatch(i: number): Promise<unknown> {
+    if (i <= this.index) return Promise.reject(new MultipleNextError());
+    this.index = i;
+    const signal = this.signal;
+    if (signal?.aborted) {
+      this.settled[i] = true;
+      return Promise.reject(signal.reason);
+    }
+    const layers = this.layers;
+    const fn = i < layers.length ? layers[i] : i === layers.length ? (this.last as Layer | undefined) : undefined;
+    if (!fn) {
+      this.settled[i] = true;
+      return RESOLVED;
+    }
+    let result: unknown;
+    try {
+      result = fn(this.ctx, this.next.bind(this, i) as Next);
+    } catch (error) {
+      return Promise.reject(settle(this, i, error, true) ?? error);
+    }
+    if (isThenable(result)) {
+      return Promise.resolve(result).then(
+        (value) => {
+          const violation = settle(this, i, value, false);
+          if (violation !== undefined) throw violation;
+          return value;
+        },
+        (error: unknown) => {
+          throw settle(this, i, error, true) ?? error;
+        },
+      );
+    }
+    const violation = settle(this, i, result, false);
+    return violation === undefined ? toPromise(result) : Promise.reject(violation);
   }
-  const layers = this.layers;
-  const fn = i < layers.length ? layers[i] : i === layers.length ? (this.last as Layer | undefined) : undefined;
-  if (!fn) {
-    this.settled[i] = true;
-    return RESOLVED;
-  }
-  let result: unknown;
-  try {
-    result = fn(this.ctx, strictNext.bind(this, i) as Next);
-  } catch (error) {
-    return Promise.reject(settle(this, i, error, true) ?? error);
-  }
-  if (isThenable(result)) {
-    return Promise.resolve(result).then(
-      (value) => {
-        const violation = settle(this, i, value, false);
-        if (violation !== undefined) throw violation;
-        return value;
-      },
-      (error: unknown) => {
-        throw settle(this, i, error, true) ?? error;
-      },
-    );
-  }
-  const violation = settle(this, i, result, false);
-  return violation === undefined ? toPromise(result) : Promise.reject(violation);
-}
 
-/** The `next` strict mode hands to layer `i`. */
-function strictNext(this: StrictFrame, i: number): Promise<unknown> {
-  if (this.settled[i] === true) {
-    const name = this.layerName(i);
-    const violation = new UnawaitedNextError(
-      i,
-      name,
-      `middleware #${i} (${name}) called next() after it had settled: the rest of the chain would run after the ` +
-        'response; await or return next() instead of calling it later',
-    );
-    const reported = report(this, violation);
-    if (reported !== undefined) return Promise.reject(reported);
+  /** The `next` handed to layer `i`. */
+  next(i: number): Promise<unknown> {
+    if (this.settled[i] === true) {
+      const name = this.layerName(i);
+      const violation = new UnawaitedNextError(
+        i,
+        name,
+        `middleware #${i} (${name}) called next() after it had settled: the rest of the chain would run after the ` +
+          'response; await or return next() instead of calling it later',
+      );
+      const reported = report(this, violation);
+      if (reported !== undefined) return Promise.reject(reported);
+    }
+    this.calledNext[i] = true;
+    return this.dispatch(i + 1);
   }
-  this.calledNext[i] = true;
-  return dispatchStrict.call(this, i + 1);
 }
 
 /**
