@@ -215,6 +215,19 @@ describe('Writable errors and destroy', () => {
     expect(sink.errored).toBe(boom);
   });
 
+  it('a write that throws synchronously returns false and the stream is errored', async () => {
+    const boom = new Error('sync boom');
+    const sink = new Writable<number>({
+      write() {
+        throw boom;
+      },
+    });
+    sink.on('error', () => {});
+    expect(sink.write(1)).toBe(false);
+    expect(sink.errored).toBe(boom);
+    await expect(sink.writeAsync(2)).rejects.toBeInstanceOf(StreamDestroyedError);
+  });
+
   it('destroy() aborts the signal of the write in flight, fails buffered writes and emits close only', async () => {
     let signal: AbortSignal | undefined;
     const sink = new Writable<number>({

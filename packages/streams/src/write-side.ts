@@ -115,6 +115,7 @@ export class WriteSide<T> implements Side {
       // A write function may write to this stream again (re-entrantly); those writes were buffered.
       if (!this.#writing && this.#buffer.length !== this.#head) this.#flush();
       this.#inWrite--;
+      if (this.core.destroyed) return false; // the write failed at once
     }
     const ok = this.length < this.highWaterMark;
     if (!ok) {
