@@ -16,6 +16,7 @@ function label(t: Transition): string {
   return `${t.label}${guard}`;
 }
 
+/** The edges of `node`'s own transitions; the machine's own ones are drawn from every top-level state. */
 function edgesOf(node: StateNode): Edge[] {
   const transitions: Transition[] = [];
   if (node.on !== null) for (const list of node.on.values()) transitions.push(...list);
@@ -23,7 +24,10 @@ function edgesOf(node: StateNode): Edge[] {
   if (node.always !== null) transitions.push(...node.always);
   if (node.onDone !== null) transitions.push(...node.onDone);
   const edges: Edge[] = [];
-  for (const t of transitions) if (t.target !== null) edges.push({ from: node, to: t.target, label: label(t) });
+  const sources = node.parent === null ? [...(node.children?.values() ?? [])].filter((n) => !n.final) : [node];
+  for (const t of transitions) {
+    if (t.target !== null) for (const from of sources) edges.push({ from, to: t.target, label: label(t) });
+  }
   return edges;
 }
 
@@ -62,10 +66,7 @@ export function toMermaid(machine: StateMachine<unknown, EventObject, string>): 
   };
   walk(machine.root, '  ');
   for (const e of edgesOf(machine.root)) edges.push(e);
-  for (const e of edges) {
-    const from = e.from === machine.root ? '[*]' : mermaidId(e.from);
-    lines.push(`  ${from} --> ${mermaidId(e.to)} : ${e.label}`);
-  }
+  for (const e of edges) lines.push(`  ${mermaidId(e.from)} --> ${mermaidId(e.to)} : ${e.label}`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -106,11 +107,9 @@ export function toDot(machine: StateMachine<unknown, EventObject, string>): stri
   walk(machine.root, '  ');
   edges.push(...edgesOf(machine.root));
   for (const e of edges) {
-    const from = e.from === machine.root ? quote('[*]') : point(e.from);
-    const tail =
-      e.from.children !== null && e.from !== machine.root ? `, ltail=${quote(`cluster_${e.from.path}`)}` : '';
+    const tail = e.from.children !== null ? `, ltail=${quote(`cluster_${e.from.path}`)}` : '';
     const head = e.to.children !== null ? `, lhead=${quote(`cluster_${e.to.path}`)}` : '';
-    lines.push(`  ${from} -> ${point(e.to)} [label=${quote(e.label)}${tail}${head}];`);
+    lines.push(`  ${point(e.from)} -> ${point(e.to)} [label=${quote(e.label)}${tail}${head}];`);
   }
   lines.push('}');
   return `${lines.join('\n')}\n`;
