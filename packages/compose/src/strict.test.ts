@@ -39,6 +39,17 @@ describe('compose strict mode', () => {
     expect(violation.message).toMatch(/^middleware #1 \(forgetful\) settled before the downstream/);
   });
 
+  it('counts the index in the flattened chain', async () => {
+    const pass: Middleware<Ctx> = (_c, next) => next();
+    const forgetful: Middleware<Ctx> = async function forgetful(_c, next) {
+      next();
+    };
+    const error = await compose<Ctx>([pass, [pass, [forgetful]], slowHandler], { strict: true })({ log: [] }).catch(
+      (e: unknown) => e,
+    );
+    expect((error as UnawaitedNextError).index).toBe(2);
+  });
+
   it('catches a synchronous middleware that calls next() without returning it', async () => {
     const composed = compose<Ctx>(
       [

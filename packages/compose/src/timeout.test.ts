@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import { compose } from './compose';
 import { isTimeoutError, TimeoutError } from './errors';
 import { type TimerClock, timeout } from './timeout';
@@ -178,6 +178,19 @@ describe('timeout', () => {
     // Real timers on purpose, 1 ms: this is what the default clock is.
     const composed = compose<Ctx>([timeout(1, () => new Promise<void>(() => {}))]);
     await expect(composed({ log: [] })).rejects.toBeInstanceOf(TimeoutError);
+  });
+
+  it("accepts a clock shaped like @weft/reactor's Clock", () => {
+    // The shape of @weft/reactor's Clock (which compose may not import): generic setTimeout, handle objects.
+    interface TimerHandle {
+      unref?(): unknown;
+    }
+    interface ReactorClock {
+      now(): number;
+      setTimeout<A extends unknown[]>(fn: (...args: A) => void, ms?: number, ...args: A): TimerHandle;
+      clearTimeout(handle: TimerHandle | undefined | null): void;
+    }
+    expectTypeOf<ReactorClock>().toExtend<TimerClock>();
   });
 
   it('throws a RangeError or TypeError naming a bad argument', () => {
