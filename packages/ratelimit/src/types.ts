@@ -1,6 +1,16 @@
 // The public types in one place, so the barrel can export them in one block.
+export type { ClientIpOptions, IpKeyOptions, RequestLike, TrustProxy } from './client-ip';
 export type { StoreOperation } from './errors';
+export type { RateLimitHeadersOptions, RateLimitStandard } from './headers';
 export type { MemoryStoreOptions } from './memory-store';
+export type {
+  ExpressRateLimitOptions,
+  ExpressRequestLike,
+  ExpressResponseLike,
+  RateLimitContext,
+  RateLimitMiddleware,
+  RateLimitMiddlewareOptions,
+} from './middleware';
 export type { Algorithm, LimitSpec, RatePolicy } from './policy';
 export type { RateLimitErrorListener, RateLimiterOptions, StoreErrorPolicy, TakeOptions } from './rate-limiter';
 export type { IORedisLike, NodeRedisLike, RedisClientLike, RedisScriptRunner, RedisStoreOptions } from './redis-store';
