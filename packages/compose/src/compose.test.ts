@@ -506,6 +506,21 @@ describe.each([
     expect(reads).toBe(2);
   });
 
+  it('rejects, without throwing, when the per-run signal function throws', async () => {
+    const boom = new Error('no signal here');
+    const composed = compose<Ctx>([(_c, next) => next()], {
+      signal: () => {
+        throw boom;
+      },
+      strict,
+    });
+    let result: Promise<void> | undefined;
+    expect(() => {
+      result = composed({ log: [] });
+    }).not.toThrow();
+    await expect(result).rejects.toBe(boom);
+  });
+
   it('runs normally when the per-run function returns no signal', async () => {
     const ctx: Ctx = { log: [] };
     await compose<Ctx>(

@@ -64,13 +64,27 @@ export function compose<Ctx>(middleware: MiddlewareStack<Ctx>, options?: Compose
   if (strict !== false) {
     const reporter = strict === true ? undefined : strict;
     return function composed(ctx: Ctx, next?: Next): Promise<void> {
-      const runSignal = signalOf === undefined ? sharedSignal : signalOf(ctx);
+      let runSignal = sharedSignal;
+      if (signalOf !== undefined) {
+        try {
+          runSignal = signalOf(ctx);
+        } catch (error) {
+          return Promise.reject(error);
+        }
+      }
       return new StrictFrame(layers, ctx, next, runSignal, reporter).dispatch(0) as Promise<void>;
     };
   }
   if (signalOf !== undefined) {
     return function composed(ctx: Ctx, next?: Next): Promise<void> {
-      return new Frame(layers, ctx, next, signalOf(ctx)).dispatch(0) as Promise<void>;
+      let runSignal: AbortSignal | undefined;
+      try {
+        runSignal = signalOf(ctx);
+      } catch (error) {
+        // A run never throws synchronously, whatever fails.
+        return Promise.reject(error);
+      }
+      return new Frame(layers, ctx, next, runSignal).dispatch(0) as Promise<void>;
     };
   }
   return function composed(ctx: Ctx, next?: Next): Promise<void> {
