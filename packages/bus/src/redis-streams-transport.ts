@@ -1,0 +1,679 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { type Clock, describe, sleep, systemClock, type TimerHandle } from '@weft/reactor';
+import { exponential } from '@weft/retry';
+import { NO_HEADERS, type WireMessage } from './envelope';
+import { BusClosedError, TransportError } from './errors';
+import { isReplyError, type RedisArgument, type RedisClientLike } from './redis-client';
+import type {
+  Delivery,
+  GroupLag,
+  StartAt,
+  Transport,
+  TransportHooks,
+  TransportSubscribeOptions,
+  TransportSubscription,
+} from './transport';
+import { checkInteger, checkKnownOptions, checkName, checkOptionsObject } from './validate';
+
+/** Options of {@link redisStreamsTransport}. */
+export interface RedisStreamsTransportOptions {
+  /**
+   * Your Redis client (an ioredis `Redis`). It publishes, acknowledges and reclaims; each subscription reads on its
+   * own `duplicate()` (a blocking read would hold up every other command). The transport never closes your client.
+   */
+  client: RedisClientLike;
+  /** Prefix of the stream keys; `'weft:bus:'` by default (`order.created` is the stream `weft:bus:order.created`). */
+  prefix?: string;
+  /**
+   * Caps each stream at about this many entries (`XADD … MAXLEN ~`); unlimited by default. Entries trimmed before a
+   * slow group read them are lost to it.
+   */
+  maxLen?: number;
+  /** An entry a consumer has held this long without acknowledging it is taken over by another; 30 s by default. */
+  claimIdleMs?: number;
+  /** How often each subscription looks for entries to take over (`XAUTOCLAIM`); `claimIdleMs / 2` by default. */
+  claimIntervalMs?: number;
+  /** How long one blocking read waits for new entries (`XREADGROUP … BLOCK`); 5 s by default. */
+  blockMs?: number;
+  /** The most entries one read fetches (`COUNT`); entries beyond the free handler slots wait in memory. 32 by default. */
+  batchSize?: number;
+  /** The consumer name (a suffix is added per subscription); `<hostname>-<pid>-<random>` by default. */
+  consumer?: string;
+  /** Where the claim timers and the waits after a failed read are timed; `systemClock` by default. */
+  clock?: Clock;
+}
+
+const OPTIONS = [
+  'client',
+  'prefix',
+  'maxLen',
+  'claimIdleMs',
+  'claimIntervalMs',
+  'blockMs',
+  'batchSize',
+  'consumer',
+  'clock',
+];
+
+// Writes the dead letter and acknowledges the original in one atomic step: never both, never neither.
+const DEAD_LETTER_SCRIPT = `redis.call('XADD', KEYS[2], '*', unpack(ARGV, 3))
+return redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])`;
+
+// Resets the idle time of the entries this consumer still owns (not of those another consumer took over), so that
+// a slow handler's entry is not reclaimed while it runs. JUSTID leaves the delivery counter alone.
+const HEARTBEAT_SCRIPT = `local n = 0
+for i = 3, #ARGV do
+  local p = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[i], ARGV[i], 1)
+  if p[1] and p[1][2] == ARGV[2] then
+    redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[i], 'JUSTID')
+    n = n + 1
+  end
+end
+return n`;
+
+// Given back entries look idle for this long, so that the next XAUTOCLAIM of any consumer takes them at once.
+const RELEASED_IDLE_MS = 1e12;
+
+interface Config {
+  readonly client: RedisClientLike;
+  readonly prefix: string;
+  readonly maxLen: number | undefined;
+  readonly claimIdleMs: number;
+  readonly claimIntervalMs: number;
+  readonly blockMs: number;
+  readonly batchSize: number;
+  readonly consumer: string;
+  readonly clock: Clock;
+}
+
+type RawEntry = [id: string, fields: unknown[] | null];
+
+class StreamDelivery implements Delivery {
+  constructor(
+    private readonly consumer: StreamConsumer,
+    readonly id: string,
+    readonly message: WireMessage,
+    readonly deliveries: number,
+  ) {}
+  ack(): Promise<void> {
+    return this.consumer.ack(this.id);
+  }
+  deadLetter(topic: string, deadLetter: WireMessage): Promise<void> {
+    return this.consumer.deadLetter(this.id, topic, deadLetter);
+  }
+  release(): void {
+    this.consumer.release(this);
+  }
+}
+
+class StreamConsumer implements TransportSubscription {
+  private readonly key: string;
+  private conn: RedisClientLike | undefined;
+  private connId: number | undefined;
+  private readonly buffer: StreamDelivery[] = [];
+  /** Ids fetched and not finished (buffered or being handled): this consumer's share of the pending entries. */
+  private readonly owned = new Set<string>();
+  private readonly released: StreamDelivery[] = [];
+  private running = 0;
+  private stopping = false;
+  private readonly stop = new AbortController();
+  private wakeLoop: (() => void) | undefined;
+  private whenIdle: (() => void) | undefined;
+  private loopDone: Promise<void> = Promise.resolve();
+  private reclaimTimer: TimerHandle | undefined;
+  private heartbeatTimer: TimerHandle | undefined;
+  private reclaiming = false;
+  private closing: Promise<void> | undefined;
+
+  constructor(
+    private readonly transport: RedisStreamsTransportImpl,
+    private readonly config: Config,
+    private readonly topic: string,
+    private readonly group: string,
+    private readonly name: string,
+    private readonly concurrency: number,
+    private readonly handle: (delivery: Delivery) => Promise<void>,
+    private readonly hooks: TransportHooks,
+  ) {
+    this.key = config.prefix + topic;
+  }
+
+  async start(startAt: StartAt): Promise<void> {
+    await this.ensureGroup(startAt === 'earliest' ? '0' : '$');
+    const conn = this.config.client.duplicate();
+    this.conn = conn;
+    try {
+      this.connId = Number(await conn.call('CLIENT', 'ID'));
+    } catch (error) {
+      conn.disconnect();
+      throw error;
+    }
+    const { clock, claimIntervalMs, claimIdleMs } = this.config;
+    this.reclaimTimer = clock.setInterval(() => void this.reclaim(), claimIntervalMs);
+    this.reclaimTimer.unref?.();
+    this.heartbeatTimer = clock.setInterval(() => void this.heartbeat(), Math.max(1, Math.floor(claimIdleMs / 3)));
+    this.heartbeatTimer.unref?.();
+    this.loopDone = this.loop(conn);
+  }
+
+  private async ensureGroup(from: string): Promise<void> {
+    try {
+      await this.config.client.call('XGROUP', 'CREATE', this.key, this.group, from, 'MKSTREAM');
+    } catch (error) {
+      if (!isReplyError(error, 'BUSYGROUP')) throw error;
+    }
+  }
+
+  private async loop(conn: RedisClientLike): Promise<void> {
+    const { batchSize, blockMs } = this.config;
+    let delays: Iterator<number, unknown, undefined> | undefined;
+    while (!this.stopping) {
+      // Fetch again once everything fetched has started: handlers and the next read overlap.
+      if (this.buffer.length > 0) {
+        await new Promise<void>((resolve) => {
+          this.wakeLoop = resolve;
+        });
+        continue;
+      }
+      try {
+        const reply = await conn.call(
+          'XREADGROUP',
+          'GROUP',
+          this.group,
+          this.name,
+          'COUNT',
+          batchSize,
+          'BLOCK',
+          blockMs,
+          'STREAMS',
+          this.key,
+          '>',
+        );
+        delays = undefined;
+        const entries = entriesOfRead(reply);
+        if (entries !== undefined) this.accept(entries, undefined);
+      } catch (error) {
+        if (this.stopping) break;
+        if (isReplyError(error, 'NOGROUP')) {
+          // The group (or the whole stream) is gone, e.g. Redis restarted without persistence: recreate it and
+          // read everything it holds rather than skip what was published meanwhile.
+          try {
+            await this.ensureGroup('0');
+            continue;
+          } catch {}
+        }
+        this.hooks.error(
+          new TransportError(`Reading ${this.key} as ${this.group}/${this.name} failed; retrying`, { cause: error }),
+        );
+        delays ??= exponential({ initialMs: 50, maxMs: 2_000 })();
+        try {
+          await sleep(delays.next().value as number, { signal: this.stop.signal, clock: this.config.clock });
+          this.connId = Number(await conn.call('CLIENT', 'ID'));
+        } catch {}
+      }
+    }
+  }
+
+  private accept(entries: readonly RawEntry[], counts: Map<string, number> | undefined): void {
+    for (const [id, fields] of entries) {
+      if (this.owned.has(id)) continue;
+      if (fields === null) {
+        // Trimmed or deleted while pending: nothing left to handle.
+        void this.ack(id).catch(() => {});
+        continue;
+      }
+      const message = parseFields(this.topic, fields);
+      if (message === undefined) {
+        this.hooks.error(new TransportError(`Acknowledged entry ${id} of ${this.key}, not written by @weft/bus`));
+        void this.ack(id).catch(() => {});
+        continue;
+      }
+      this.owned.add(id);
+      this.buffer.push(new StreamDelivery(this, id, message, counts?.get(id) ?? 1));
+    }
+    this.dispatch();
+  }
+
+  private dispatch(): void {
+    while (this.running < this.concurrency && this.buffer.length > 0 && !this.stopping) {
+      const delivery = this.buffer.shift() as StreamDelivery;
+      this.running++;
+      this.handle(delivery).then(() => this.done(delivery));
+    }
+    if (this.buffer.length === 0 && this.wakeLoop !== undefined) {
+      const wake = this.wakeLoop;
+      this.wakeLoop = undefined;
+      wake();
+    }
+  }
+
+  private done(delivery: StreamDelivery): void {
+    this.running--;
+    this.owned.delete(delivery.id);
+    if (this.running === 0 && this.whenIdle !== undefined) this.whenIdle();
+    this.dispatch();
+  }
+
+  async ack(id: string): Promise<void> {
+    await this.config.client.call('XACK', this.key, this.group, id);
+  }
+
+  async deadLetter(id: string, topic: string, deadLetter: WireMessage): Promise<void> {
+    const args = fieldsOf(deadLetter);
+    await this.config.client.call(
+      'EVAL',
+      DEAD_LETTER_SCRIPT,
+      2,
+      this.key,
+      this.config.prefix + topic,
+      this.group,
+      id,
+      ...args,
+    );
+  }
+
+  release(delivery: StreamDelivery): void {
+    this.released.push(delivery);
+  }
+
+  private async reclaim(): Promise<void> {
+    if (this.reclaiming || this.stopping) return;
+    this.reclaiming = true;
+    const { client, claimIdleMs, batchSize } = this.config;
+    try {
+      let cursor = '0-0';
+      for (let round = 0; round < 10 && !this.stopping; round++) {
+        const room = batchSize - this.buffer.length;
+        if (room <= 0) break;
+        const reply = await client.call(
+          'XAUTOCLAIM',
+          this.key,
+          this.group,
+          this.name,
+          claimIdleMs,
+          cursor,
+          'COUNT',
+          room,
+        );
+        if (!Array.isArray(reply)) break;
+        cursor = String(reply[0]);
+        const entries = ((reply[1] as RawEntry[] | null) ?? []).filter(([id]) => !this.owned.has(id));
+        if (entries.length > 0 && !this.stopping) {
+          const counts = await this.deliveryCounts(entries);
+          this.hooks.reclaimed(entries.length);
+          this.accept(entries, counts);
+        }
+        if (cursor === '0-0') break;
+      }
+    } catch (error) {
+      if (!this.stopping) {
+        this.hooks.error(new TransportError(`Reclaiming idle entries of ${this.key} failed`, { cause: error }));
+      }
+    } finally {
+      this.reclaiming = false;
+    }
+  }
+
+  private async deliveryCounts(entries: readonly RawEntry[]): Promise<Map<string, number>> {
+    let min = entries[0]?.[0] as string;
+    let max = min;
+    for (const [id] of entries) {
+      if (compareIds(id, min) < 0) min = id;
+      if (compareIds(id, max) > 0) max = id;
+    }
+    const reply = await this.config.client.call(
+      'XPENDING',
+      this.key,
+      this.group,
+      min,
+      max,
+      entries.length * 2 + 10,
+      this.name,
+    );
+    const counts = new Map<string, number>();
+    if (Array.isArray(reply)) {
+      for (const row of reply as unknown[][]) counts.set(String(row[0]), Number(row[3]));
+    }
+    return counts;
+  }
+
+  private async heartbeat(): Promise<void> {
+    if (this.owned.size === 0 || this.stopping) return;
+    try {
+      await this.config.client.call('EVAL', HEARTBEAT_SCRIPT, 1, this.key, this.group, this.name, ...this.owned);
+    } catch (error) {
+      if (!this.stopping) {
+        this.hooks.error(new TransportError(`Extending the claim on ${this.key} failed`, { cause: error }));
+      }
+    }
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    this.stopping = true;
+    this.stop.abort();
+    const { clock, client, blockMs } = this.config;
+    clock.clearInterval(this.reclaimTimer);
+    clock.clearInterval(this.heartbeatTimer);
+    this.wakeLoop?.();
+    await this.unblock();
+    // Fetched but never started: give back at once.
+    for (const delivery of this.buffer) this.released.push(delivery);
+    this.buffer.length = 0;
+    if (this.running > 0) {
+      await new Promise<void>((resolve) => {
+        this.whenIdle = resolve;
+      });
+    }
+    try {
+      await this.giveBack();
+      // A consumer that holds nothing is only clutter in XINFO CONSUMERS.
+      const pending = await client.call('XPENDING', this.key, this.group, '-', '+', 1, this.name);
+      if (Array.isArray(pending) && pending.length === 0) {
+        await client.call('XGROUP', 'DELCONSUMER', this.key, this.group, this.name);
+      }
+    } catch (error) {
+      this.hooks.error(new TransportError(`Cleaning up consumer ${this.name} of ${this.key} failed`, { cause: error }));
+    }
+    const conn = this.conn;
+    if (conn !== undefined) {
+      try {
+        await withTimeout(conn.quit(), clock, blockMs + 1_000);
+      } catch {
+        conn.disconnect();
+      }
+    }
+    this.transport.forget(this);
+  }
+
+  /** Ends the blocking read at once (it returns as if it timed out), so that close need not wait for BLOCK. */
+  private async unblock(): Promise<void> {
+    const { client, clock, blockMs } = this.config;
+    let finished = false;
+    const loopDone = this.loopDone.then(() => {
+      finished = true;
+    });
+    const deadline = clock.now() + blockMs + 1_000;
+    while (!finished && clock.now() < deadline) {
+      try {
+        if (this.connId !== undefined) await client.call('CLIENT', 'UNBLOCK', this.connId);
+      } catch {}
+      await Promise.race([loopDone, sleep(20, { clock })]);
+    }
+    if (!finished) {
+      // The read could not be reached (its connection changed); drop the connection: what it fetched is reclaimed.
+      this.conn?.disconnect();
+      await loopDone;
+    }
+  }
+
+  private async giveBack(): Promise<void> {
+    if (this.released.length === 0) return;
+    // Restore each entry's delivery counter (this delivery did not count) and make it claimable at once.
+    const byCount = new Map<number, string[]>();
+    for (const d of this.released) {
+      const ids = byCount.get(d.deliveries - 1) ?? [];
+      ids.push(d.id);
+      byCount.set(d.deliveries - 1, ids);
+    }
+    this.released.length = 0;
+    for (const [count, ids] of byCount) {
+      await this.config.client.call(
+        'XCLAIM',
+        this.key,
+        this.group,
+        this.name,
+        0,
+        ...ids,
+        'IDLE',
+        RELEASED_IDLE_MS,
+        'RETRYCOUNT',
+        count,
+        'JUSTID',
+      );
+    }
+  }
+}
+
+class RedisStreamsTransportImpl implements Transport {
+  readonly kind = 'redis-streams';
+  readonly supportsGroups = true;
+  private readonly consumers = new Set<StreamConsumer>();
+  private closed = false;
+  private serial = 0;
+  private readonly maxLenArgs: readonly RedisArgument[];
+  constructor(private readonly config: Config) {
+    this.maxLenArgs = config.maxLen === undefined ? [] : ['MAXLEN', '~', config.maxLen];
+  }
+
+  async publish(message: WireMessage): Promise<void> {
+    if (this.closed) throw new BusClosedError('The Redis Streams transport is closed');
+    await this.config.client.call(
+      'XADD',
+      this.config.prefix + message.topic,
+      ...this.maxLenArgs,
+      '*',
+      ...fieldsOf(message),
+    );
+  }
+
+  async subscribe(
+    options: TransportSubscribeOptions,
+    handle: (delivery: Delivery) => Promise<void>,
+    hooks: TransportHooks,
+  ): Promise<TransportSubscription> {
+    if (this.closed) throw new BusClosedError('The Redis Streams transport is closed');
+    const name = `${this.config.consumer}-${++this.serial}`;
+    const consumer = new StreamConsumer(
+      this,
+      this.config,
+      options.topic,
+      options.group,
+      name,
+      options.concurrency,
+      handle,
+      hooks,
+    );
+    this.consumers.add(consumer);
+    try {
+      await consumer.start(options.startAt);
+    } catch (error) {
+      this.consumers.delete(consumer);
+      throw error;
+    }
+    return consumer;
+  }
+
+  forget(consumer: StreamConsumer): void {
+    this.consumers.delete(consumer);
+  }
+
+  async lag(topics: readonly string[]): Promise<GroupLag[]> {
+    const perTopic = await Promise.all(
+      topics.map(async (topic) => {
+        let reply: unknown;
+        try {
+          reply = await this.config.client.call('XINFO', 'GROUPS', this.config.prefix + topic);
+        } catch (error) {
+          if (isReplyError(error, 'ERR no such key')) return [];
+          throw error;
+        }
+        return (Array.isArray(reply) ? reply : []).map((group) => groupLag(topic, group));
+      }),
+    );
+    return perTopic.flat();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.consumers].map((c) => c.close()));
+  }
+}
+
+function fieldsOf(message: WireMessage): RedisArgument[] {
+  const fields: RedisArgument[] = ['i', message.id, 't', message.publishedAt];
+  if (message.key !== undefined) fields.push('k', message.key);
+  if (message.headers !== NO_HEADERS) {
+    const json = JSON.stringify(message.headers);
+    if (json !== '{}') fields.push('h', json);
+  }
+  fields.push('p', message.payload);
+  return fields;
+}
+
+function parseFields(topic: string, fields: readonly unknown[]): WireMessage | undefined {
+  let id: string | undefined;
+  let publishedAt = 0;
+  let key: string | undefined;
+  let headers = NO_HEADERS;
+  let payload: string | undefined;
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const value = String(fields[i + 1]);
+    switch (fields[i]) {
+      case 'i':
+        id = value;
+        break;
+      case 't':
+        publishedAt = Number(value);
+        break;
+      case 'k':
+        key = value;
+        break;
+      case 'h':
+        try {
+          headers = JSON.parse(value);
+        } catch {
+          return undefined;
+        }
+        break;
+      case 'p':
+        payload = value;
+        break;
+    }
+  }
+  if (id === undefined || payload === undefined) return undefined;
+  return { id, topic, key, headers, publishedAt, payload };
+}
+
+/** The entries of an XREADGROUP reply on one stream, whatever the protocol and the client's reply mapping. */
+function entriesOfRead(reply: unknown): RawEntry[] | undefined {
+  if (reply === null || reply === undefined) return undefined;
+  if (Array.isArray(reply)) {
+    // RESP2: [[key, entries]]; RESP3 with ioredis's legacy mapping: the map flattened to [key, entries].
+    if (typeof reply[0] === 'string') return reply[1] as RawEntry[] | undefined;
+    return (reply[0] as [string, RawEntry[]] | undefined)?.[1];
+  }
+  if (reply instanceof Map) return reply.values().next().value as RawEntry[] | undefined;
+  if (typeof reply === 'object') return Object.values(reply)[0] as RawEntry[] | undefined;
+  return undefined;
+}
+
+function groupLag(topic: string, raw: unknown): GroupLag {
+  const info = new Map<string, unknown>();
+  if (Array.isArray(raw)) {
+    for (let i = 0; i + 1 < raw.length; i += 2) info.set(String(raw[i]), raw[i + 1]);
+  } else if (raw instanceof Map) {
+    for (const [k, v] of raw) info.set(String(k), v);
+  } else if (typeof raw === 'object' && raw !== null) {
+    for (const [k, v] of Object.entries(raw)) info.set(k, v);
+  }
+  const lag = info.get('lag');
+  return {
+    topic,
+    group: String(info.get('name')),
+    consumers: Number(info.get('consumers') ?? 0),
+    pending: Number(info.get('pending') ?? 0),
+    lag: lag === null || lag === undefined ? undefined : Number(lag),
+  };
+}
+
+function compareIds(a: string, b: string): number {
+  const [ams = '0', aseq = '0'] = a.split('-');
+  const [bms = '0', bseq = '0'] = b.split('-');
+  const ms = BigInt(ams) - BigInt(bms);
+  if (ms !== 0n) return ms < 0n ? -1 : 1;
+  const seq = BigInt(aseq) - BigInt(bseq);
+  return seq === 0n ? 0 : seq < 0n ? -1 : 1;
+}
+
+function withTimeout<T>(promise: Promise<T>, clock: Clock, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = clock.setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+    promise.then(
+      (value) => {
+        clock.clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clock.clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
+
+function defaultConsumer(): string {
+  return `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+}
+
+/**
+ * Durable, at-least-once delivery over Redis Streams: `publish` is an `XADD` to the topic's stream; each consumer
+ * group (`XREADGROUP`) gets every event and its members share them; an event is acknowledged (`XACK`) only after its
+ * handler succeeded; the entries of a consumer that died are taken over after `claimIdleMs` (`XAUTOCLAIM`); a handler
+ * that keeps failing moves its event to the dead-letter stream with the error (atomically with the `XACK`).
+ *
+ * @example
+ * ```ts
+ * import Redis from 'ioredis';
+ * import { createBus, redisStreamsTransport } from '@weft/bus';
+ *
+ * const bus = createBus<{ 'order.created': { id: string } }>({
+ *   name: 'billing',
+ *   transport: redisStreamsTransport({ client: new Redis(), maxLen: 1_000_000, claimIdleMs: 60_000 }),
+ * });
+ * await bus.subscribe('order.created', async ({ payload }) => charge(payload.id), { concurrency: 8 });
+ * ```
+ */
+export function redisStreamsTransport(options: RedisStreamsTransportOptions): Transport {
+  checkOptionsObject(options, 'redisStreamsTransport');
+  if (options === undefined) throw new TypeError('redisStreamsTransport: expected an options object, got undefined');
+  checkKnownOptions(options, OPTIONS, 'redisStreamsTransport');
+  const { client, prefix = 'weft:bus:', maxLen, claimIdleMs = 30_000, blockMs = 5_000, batchSize = 32 } = options;
+  if (
+    typeof client !== 'object' ||
+    client === null ||
+    typeof client.call !== 'function' ||
+    typeof client.duplicate !== 'function'
+  ) {
+    throw new TypeError(
+      `client: expected a Redis client with call() and duplicate() (ioredis), got ${describe(client)}`,
+    );
+  }
+  if (typeof prefix !== 'string') throw new TypeError(`prefix: expected a string, got ${describe(prefix)}`);
+  checkInteger(maxLen, 'maxLen', 1);
+  checkInteger(claimIdleMs, 'claimIdleMs', 1, 2 ** 31 - 1);
+  checkInteger(options.claimIntervalMs, 'claimIntervalMs', 1, 2 ** 31 - 1);
+  checkInteger(blockMs, 'blockMs', 1, 2 ** 31 - 1);
+  checkInteger(batchSize, 'batchSize', 1, 100_000);
+  if (options.consumer !== undefined) checkName(options.consumer, 'consumer');
+  const clock = options.clock ?? systemClock;
+  if (typeof clock !== 'object' || clock === null || typeof clock.setInterval !== 'function') {
+    throw new TypeError(`clock: expected a Clock, got ${describe(clock)}`);
+  }
+  return new RedisStreamsTransportImpl({
+    client,
+    prefix,
+    maxLen,
+    claimIdleMs,
+    claimIntervalMs: options.claimIntervalMs ?? Math.max(1, Math.floor(claimIdleMs / 2)),
+    blockMs,
+    batchSize,
+    consumer: options.consumer ?? defaultConsumer(),
+    clock,
+  });
+}
