@@ -1,4 +1,5 @@
 import { defineConfig } from 'tsup';
 import { packageConfig } from '../../tools/tsup';
 
-export default defineConfig(packageConfig());
+// src/cli.ts starts with a shebang, which esbuild keeps, so dist/cli.js runs as the `weft` binary.
+export default defineConfig(packageConfig({ entry: ['src/index.ts', 'src/cli.ts'] }));

@@ -4,6 +4,7 @@ import type { Readable } from 'node:stream';
 import { RequestBody } from './body';
 import { type AbortCause, RequestAbortedError } from './errors';
 import { clientAddress, type TrustProxyFn } from './trust-proxy';
+import type { Upstream } from './upstream';
 
 /**
  * What `ctx.send()` accepts: text, bytes, or a stream (Node `Readable`, Web `ReadableStream`, `@weft/streams`
@@ -23,6 +24,8 @@ export interface ContextSettings {
   readonly bodyLimit: number;
   /** Called once when the client disconnects before the response finished. */
   readonly disconnected?: ((ctx: Context) => void) | undefined;
+  /** Finds (or creates, for a URL) the upstream `proxy()` forwards to. */
+  readonly upstream: (nameOrUrl: string) => Upstream;
 }
 
 /** Per-request settings that depend on the matched route. */
@@ -37,6 +40,8 @@ const noParams: Readonly<Record<string, string>> = Object.freeze(Object.create(n
 
 /** Internal access to a context's response state (for the server), without making it public API. */
 export let responseOf: (ctx: Context) => { body: ResponseBody | undefined; status: number | undefined };
+/** Internal access to the settings a context was created with. */
+export let settingsOf: (ctx: Context) => ContextSettings;
 /** Aborts a context's signal (creating it if needed) with the given cause. */
 export let abortContext: (ctx: Context, cause: AbortCause) => void;
 
@@ -83,6 +88,7 @@ export class Context<State extends Record<string, unknown> = Record<string, unkn
 
   static {
     responseOf = (ctx) => ({ body: ctx.#responseBody, status: ctx.#status });
+    settingsOf = (ctx) => ctx.#settings;
     abortContext = (ctx, cause) => {
       if (ctx.#abortCause !== undefined) return;
       ctx.#abortCause = cause;

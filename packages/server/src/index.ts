@@ -1,5 +1,14 @@
+export type {
+  GatewayConfig,
+  ProxyRouteConfig,
+  RouteConfig,
+  StaticResponseConfig,
+} from './config';
+export { ConfigError, createGateway, isConfigError, loadConfig, validateConfig } from './config';
 export type { ContextSettings, ResponseBody, RouteInfo } from './context';
 export { Context } from './context';
+export type { Demo, DemoOptions } from './demo';
+export { createDemoUpstream, startDemo } from './demo';
 export type { AbortCause, HttpErrorOptions, ProblemDetails, ProblemResponse } from './errors';
 export { HttpError, isHttpError, isRequestAbortedError, RequestAbortedError, toProblem } from './errors';
 export type { InjectRequest, InjectResponse } from './inject';
@@ -17,7 +26,11 @@ export type {
   UpstreamOptions,
   UpstreamRetryOptions,
 } from './options';
+export type { ProxyOptions } from './proxy';
+export { proxy } from './proxy';
+export type { HttpMethod } from './router';
 export type { Handler, LifecycleState, ListenOptions, RouteOptions, ServerAddress, ServerEvents } from './server';
 export { App, createServer } from './server';
 export type { TrustProxy, TrustProxyFn } from './trust-proxy';
 export { clientAddress, compileTrustProxy } from './trust-proxy';
+export type { ForwardOptions, Rewrite, Upstream } from './upstream';

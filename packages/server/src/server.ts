@@ -6,9 +6,17 @@ import { describe, type TimerHandle } from '@weft/reactor';
 import { abortContext, Context, type ContextSettings, type ResponseBody, responseOf } from './context';
 import { HttpError, toProblem } from './errors';
 import { type InjectRequest, type InjectResponse, inject } from './inject';
-import { integer, isPlainObject, type ResolvedOptions, resolveOptions, type ServerOptions } from './options';
+import {
+  integer,
+  isPlainObject,
+  type ResolvedOptions,
+  resolveOptions,
+  resolveUpstream,
+  type ServerOptions,
+} from './options';
 import { writeBody, writeProblem } from './respond';
 import { type HttpMethod, httpMethods, RouteTable } from './router';
+import { Upstream } from './upstream';
 
 /** A handler or middleware: `(ctx, next) => …`. A route handler's non-undefined return value becomes the body. */
 export type Handler<State extends Record<string, unknown> = Record<string, unknown>> = (
@@ -103,6 +111,7 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
   readonly #table = new RouteTable<Route>();
   readonly #inflight = new Set<Context>();
   readonly #deadlines = new Map<Context, TimerHandle>();
+  readonly #upstreams = new Map<string, Upstream>();
   readonly #settings: ContextSettings;
   #version = 0;
   #fallback: Route;
@@ -123,6 +132,7 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
       bodyLimit: this.options.bodyLimit,
       // The response is over when the client leaves; the handler learns it from ctx.signal.
       disconnected: (ctx) => this.#complete(ctx),
+      upstream: (nameOrUrl) => this.#upstream(nameOrUrl),
     };
     const shortest = Math.min(timeouts.headersMs || 30_000, timeouts.requestMs || 30_000);
     this.server = createHttpServer(
@@ -185,6 +195,19 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
   /** Adds a route for every method (GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS). */
   all(path: string, ...handlers: [RouteOptions, ...Handler<State>[]] | Handler<State>[]): this {
     return this.#add(httpMethods, path, handlers);
+  }
+
+  /** Adds a route for the given methods (any of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS). */
+  add(
+    methods: HttpMethod | readonly HttpMethod[],
+    path: string,
+    ...handlers: [RouteOptions, ...Handler<State>[]] | Handler<State>[]
+  ): this {
+    const list = typeof methods === 'string' ? [methods] : methods;
+    if (!Array.isArray(list) || list.length === 0 || list.some((m) => !httpMethods.includes(m))) {
+      throw new TypeError(`add: methods: expected some of ${httpMethods.join(', ')}, got ${describe(methods)}`);
+    }
+    return this.#add(list, path, handlers);
   }
 
   /**
@@ -287,8 +310,28 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
     }
     this.server.closeIdleConnections();
     await closed;
+    await Promise.all([...this.#upstreams.values()].map((upstream) => upstream.close()));
+    this.#upstreams.clear();
     this.#state = 'closed';
     this.events.emit('closed');
+  }
+
+  #upstream(nameOrUrl: string): Upstream {
+    let upstream = this.#upstreams.get(nameOrUrl);
+    if (upstream === undefined) {
+      const configured = this.options.upstreams.get(nameOrUrl);
+      if (configured === undefined && !/^https?:\/\//.test(nameOrUrl)) {
+        throw new Error(
+          `proxy: unknown upstream "${nameOrUrl}" (configured: ${[...this.options.upstreams.keys()].join(', ') || 'none'})`,
+        );
+      }
+      upstream = new Upstream(
+        configured ?? resolveUpstream(nameOrUrl, nameOrUrl, 'proxy: upstream'),
+        this.options.clock,
+      );
+      this.#upstreams.set(nameOrUrl, upstream);
+    }
+    return upstream;
   }
 
   #add(methods: readonly HttpMethod[], path: string, args: unknown[]): this {

@@ -1,0 +1,145 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const cli = join(import.meta.dirname, 'cli.ts');
+const children: ChildProcess[] = [];
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'weft-cli-'));
+});
+afterAll(async () => {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Runs the CLI from source (tsx, `source` condition) as a real child process. */
+function weft(...args: string[]) {
+  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', cli, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  /** Resolves with the first match of `pattern` in stdout (rejects if the process exits first). */
+  const waitFor = (pattern: RegExp) =>
+    new Promise<RegExpMatchArray>((resolve, reject) => {
+      const check = () => {
+        const match = stdout.match(pattern);
+        if (match) {
+          child.stdout.off('data', check);
+          resolve(match);
+        }
+      };
+      child.stdout.on('data', check);
+      check();
+      exited.then(() => reject(new Error(`weft exited before printing ${pattern}: ${stderr}`)));
+    });
+  return { child, exited, waitFor, output: () => ({ stdout, stderr }) };
+}
+
+describe('weft CLI', () => {
+  it('documents every command and flag in --help', async () => {
+    const run = weft('--help');
+    expect(await run.exited).toBe(0);
+    const { stdout } = run.output();
+    for (const word of [
+      'serve',
+      'demo',
+      '--config',
+      '--port',
+      '--host',
+      '--workers',
+      '--upstream-port',
+      '--quiet',
+      '--help',
+      '--version',
+    ]) {
+      expect(stdout).toContain(word);
+    }
+  });
+
+  it('serves a config, answers over HTTP, and closes gracefully on SIGTERM', async () => {
+    const file = join(dir, 'ok.json');
+    await writeFile(
+      file,
+      JSON.stringify({
+        $schema: '../schema/weft.config.schema.json',
+        logger: false,
+        routes: [
+          { path: '/hello/:name', response: { status: 201, headers: { 'x-from': 'config' }, body: { hi: true } } },
+          { method: ['POST', 'PUT'], path: '/text', response: { text: 'plain' } },
+        ],
+      }),
+    );
+    const run = weft('serve', '--config', file, '--port', '0');
+    const [, url] = await run.waitFor(/serving .* on (http:\/\/127\.0\.0\.1:\d+)/);
+    const res = await fetch(`${url}/hello/ada`);
+    expect(res.status).toBe(201);
+    expect(res.headers.get('x-from')).toBe('config');
+    expect(await res.json()).toEqual({ hi: true });
+    expect(await (await fetch(`${url}/text`, { method: 'PUT' })).text()).toBe('plain');
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toBe(0);
+    expect(run.output().stderr).toContain('SIGTERM, closing gracefully');
+  });
+
+  it('rejects a bad config with exit code 2 and the path of every bad field', async () => {
+    const file = join(dir, 'bad.json');
+    await writeFile(
+      file,
+      JSON.stringify({
+        port: 'eighty',
+        timeouts: { headersMs: -1 },
+        upstreams: { api: { url: 'http://127.0.0.1:1', retry: { maxAttempts: 0 } } },
+        routes: [
+          { path: '/a', proxy: { upstream: 'apx' } },
+          { path: '/b' },
+          { method: 'FETCH', path: '/c', response: {} },
+        ],
+      }),
+    );
+    const run = weft('serve', '-c', file);
+    expect(await run.exited).toBe(2);
+    const { stderr } = run.output();
+    expect(stderr).toContain('port: expected an integer, got "eighty"');
+    expect(stderr).toContain('timeouts.headersMs: expected at least 0, got -1');
+    expect(stderr).toContain('upstreams.api.retry.maxAttempts: expected at least 1, got 0');
+    expect(stderr).toContain('routes[0].proxy.upstream: unknown upstream "apx"');
+    expect(stderr).toContain('routes[1]: expected exactly one of "response" or "proxy"');
+    expect(stderr).toContain('routes[2].method:');
+  });
+
+  it('reports usage errors with exit code 2', async () => {
+    const missing = weft('serve');
+    expect(await missing.exited).toBe(2);
+    expect(missing.output().stderr).toContain('--config <file> is required');
+    const unknown = weft('launch');
+    expect(await unknown.exited).toBe(2);
+    expect(unknown.output().stderr).toContain('unknown command "launch"');
+  });
+
+  it('runs the demo: a gateway in front of a demo upstream, with the URLs to try', async () => {
+    const run = weft('demo', '--port', '0', '--quiet');
+    const [, url] = await run.waitFor(/gateway on (http:\/\/127\.0\.0\.1:\d+)/);
+    await run.waitFor(/Ctrl-C/);
+    expect(run.output().stdout).toContain(`curl -i ${url}/api/hello`);
+    const res = await fetch(`${url}/api/hello?x=1`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ hello: 'from the demo upstream', query: { x: '1' } });
+    run.child.kill('SIGINT');
+    expect(await run.exited).toBe(0);
+  });
+});

@@ -1,0 +1,154 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import pkg from '../package.json';
+import { createGateway, isConfigError, loadConfig } from './config';
+import { startDemo } from './demo';
+import type { App } from './server';
+
+const help = `weft: an HTTP server and API gateway.
+
+Usage:
+  weft serve --config <file> [--port <n>] [--host <addr>] [--workers <n|auto>]
+  weft demo [--port <n>] [--host <addr>] [--upstream-port <n>] [--quiet]
+  weft --help | --version
+
+Commands:
+  serve    Run the gateway a JSON config describes (routes → static responses or upstream proxies,
+           with rate limiting, load shedding, timeouts, breakers and retries). The config's JSON Schema
+           ships as @weft/server/schema.json; put "$schema" in your file for editor completion.
+  demo     Start a demo gateway on 127.0.0.1:3000 and a demo upstream that can be made slow or
+           failing, and print curl commands that show rate limiting, retries, timeouts and shedding.
+
+Options:
+  -c, --config <file>        Config file of 'serve' (required there).
+  -p, --port <n>             Port to listen on; overrides the config's "port" (default 3000).
+      --host <addr>          Interface to bind; overrides the config's "host" (default 127.0.0.1).
+  -w, --workers <n|auto>     Worker processes; overrides the config's "workers" (default 1).
+      --upstream-port <n>    Port of the demo upstream (default: a free port).
+  -q, --quiet                No request logs (demo).
+  -h, --help                 Show this help.
+  -v, --version              Show the version.
+
+Signals: SIGTERM or SIGINT closes gracefully (in-flight requests finish); a second one exits at once.
+Exit codes: 0 after a graceful close, 1 on a runtime error, 2 on a usage or config error.
+`;
+
+class UsageError extends Error {}
+
+function port(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65_535) {
+    throw new UsageError(`${flag}: expected a port from 0 to 65535, got ${JSON.stringify(value)}`);
+  }
+  return n;
+}
+
+function workers(value: string | undefined): number | 'auto' | undefined {
+  if (value === undefined || value === 'auto') return value;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new UsageError(`--workers: expected an integer >= 1 or "auto", got ${JSON.stringify(value)}`);
+  return n;
+}
+
+/** Closes on SIGTERM/SIGINT; a second signal exits at once. */
+function closeOnSignals(close: () => Promise<void>): void {
+  let closing = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (closing) {
+      process.stderr.write(`weft: ${signal} again, exiting now\n`);
+      process.exit(1);
+    }
+    closing = true;
+    process.stderr.write(`weft: ${signal}, closing gracefully (send it again to exit at once)\n`);
+    close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`weft: close failed: ${String(error)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}
+
+async function serve(values: Record<string, string | boolean | undefined>): Promise<void> {
+  const file = values.config;
+  if (typeof file !== 'string') throw new UsageError('serve: --config <file> is required');
+  const config = await loadConfig(file);
+  const count = workers(values.workers as string | undefined) ?? config.workers ?? 1;
+  if (count !== 1) {
+    throw new UsageError(`--workers ${count}: cluster mode needs @weft/cluster, which this build does not include yet`);
+  }
+  const app: App = createGateway({ logger: true, ...config });
+  const address = await app.listen({
+    port: port(values.port as string | undefined, '--port') ?? config.port ?? 3000,
+    host: (values.host as string | undefined) ?? config.host ?? '127.0.0.1',
+  });
+  process.stdout.write(`weft: serving ${file} on ${address.url}\n`);
+  closeOnSignals(() => app.close());
+}
+
+async function demo(values: Record<string, string | boolean | undefined>): Promise<void> {
+  const running = await startDemo({
+    port: port(values.port as string | undefined, '--port') ?? 3000,
+    host: (values.host as string | undefined) ?? '127.0.0.1',
+    upstreamPort: port(values['upstream-port'] as string | undefined, '--upstream-port') ?? 0,
+    logger: values.quiet !== true,
+  });
+  process.stdout.write(
+    [
+      `weft demo: gateway on ${running.gatewayAddress.url}, demo upstream on ${running.upstreamAddress.url}`,
+      'Try, from another terminal:',
+      ...running.tries.map((line) => `  ${line}`),
+      'Ctrl-C closes gracefully.',
+      '',
+    ].join('\n'),
+  );
+  closeOnSignals(() => running.close());
+}
+
+async function main(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      config: { type: 'string', short: 'c' },
+      port: { type: 'string', short: 'p' },
+      host: { type: 'string' },
+      workers: { type: 'string', short: 'w' },
+      'upstream-port': { type: 'string' },
+      quiet: { type: 'boolean', short: 'q' },
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(help);
+    return;
+  }
+  if (values.version) {
+    process.stdout.write(`${pkg.version}\n`);
+    return;
+  }
+  const [command, ...rest] = positionals;
+  if (rest.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(rest[0])}`);
+  if (command === 'serve') return serve(values);
+  if (command === 'demo') return demo(values);
+  throw new UsageError(command === undefined ? 'a command is required' : `unknown command ${JSON.stringify(command)}`);
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    process.stderr.write(`weft: ${(error as Error).message}\nRun 'weft --help' for usage.\n`);
+    process.exit(2);
+  }
+  if (isConfigError(error)) {
+    process.stderr.write(`weft: ${error.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`weft: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

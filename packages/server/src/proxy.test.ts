@@ -1,0 +1,188 @@
+import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer as createNodeServer, type IncomingHttpHeaders } from 'node:http';
+import { type AddressInfo, connect } from 'node:net';
+import { Readable } from 'node:stream';
+import { request } from 'undici';
+import { describe, expect, it } from 'vitest';
+import { proxy } from './proxy';
+import { start, testApp } from './test-helpers';
+
+/** A plain node:http upstream that records what it receives. */
+async function nodeUpstream(handler: Parameters<typeof createNodeServer>[1]) {
+  const server = createNodeServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+describe('proxy', () => {
+  it('streams a large body both ways, removes hop-by-hop headers and sets X-Forwarded-*', async () => {
+    let seen: { headers: IncomingHttpHeaders; url: string | undefined; method: string | undefined } | undefined;
+    const upstream = await nodeUpstream((req, res) => {
+      seen = { headers: req.headers, url: req.url, method: req.method };
+      res.setHeader('x-upstream', 'yes');
+      res.setHeader('proxy-authenticate', 'Basic');
+      req.pipe(res);
+    });
+    const app = testApp({ upstreams: { echo: upstream.url } });
+    app.all('/api/*', proxy('echo', { rewrite: { stripPrefix: '/api', prefix: '/v2' } }));
+    const base = await start(app);
+
+    const size = 8 * 1024 * 1024;
+    const chunk = Buffer.alloc(64 * 1024, 7);
+    const sent = createHash('sha256');
+    const body = Readable.from(
+      (function* () {
+        for (let i = 0; i < size / chunk.length; i++) {
+          sent.update(chunk);
+          yield chunk;
+        }
+      })(),
+    );
+    const res = await request(`${base}/api/upload?x=1`, {
+      method: 'POST',
+      body,
+      headers: { 'x-keep': 'kept', 'content-type': 'app/bin' },
+    });
+    expect(res.statusCode).toBe(200);
+    const received = createHash('sha256');
+    let length = 0;
+    for await (const part of res.body) {
+      received.update(part as Buffer);
+      length += (part as Buffer).length;
+    }
+    expect(length).toBe(size);
+    expect(received.digest('hex')).toBe(sent.digest('hex'));
+    expect(res.headers['x-upstream']).toBe('yes');
+    expect(res.headers['proxy-authenticate']).toBeUndefined();
+
+    expect(seen?.url).toBe('/v2/upload?x=1');
+    expect(seen?.method).toBe('POST');
+    expect(seen?.headers['x-keep']).toBe('kept');
+    expect(seen?.headers['x-forwarded-for']).toBe('127.0.0.1');
+    expect(seen?.headers['x-forwarded-proto']).toBe('http');
+    expect(seen?.headers['x-forwarded-host']).toBe(new URL(base).host);
+    expect(seen?.headers.host).toBe(new URL(upstream.url).host);
+    await upstream.close();
+  });
+
+  it('drops the headers a client lists in Connection', async () => {
+    let seen: IncomingHttpHeaders | undefined;
+    const upstream = await nodeUpstream((req, res) => {
+      seen = req.headers;
+      res.end('ok');
+    });
+    const app = testApp();
+    app.get('/', proxy(upstream.url));
+    const base = await start(app);
+    const socket = connect(Number(new URL(base).port), '127.0.0.1');
+    socket.write('GET / HTTP/1.1\r\nHost: x\r\nConnection: close, X-Hop\r\nX-Hop: secret\r\nX-Keep: kept\r\n\r\n');
+    const [answer] = (await once(socket, 'data')) as [Buffer];
+    expect(answer.toString()).toMatch(/^HTTP\/1\.1 200 OK/);
+    expect(seen?.['x-keep']).toBe('kept');
+    expect(seen?.['x-hop']).toBeUndefined();
+    socket.destroy();
+    await upstream.close();
+  });
+
+  it('answers 502 when the upstream is unreachable and 504 when it is too slow', async () => {
+    const slow = await nodeUpstream((_req, res) => {
+      setTimeout(() => res.end('late'), 500).unref();
+    });
+    const app = testApp({ upstreams: { down: { url: 'http://127.0.0.1:1', retry: false }, slow: slow.url } });
+    app.get('/down', proxy('down'));
+    app.get('/slow', proxy('slow', { timeoutMs: 30, retry: false }));
+    const down = await app.inject('/down');
+    expect(down.status).toBe(502);
+    expect(down.json()).toMatchObject({ title: 'Bad Gateway', detail: 'upstream "down" is unreachable' });
+    const late = await app.inject('/slow');
+    expect(late.status).toBe(504);
+    expect(late.json()).toMatchObject({ title: 'Gateway Timeout' });
+    await app.close();
+    await slow.close();
+  });
+
+  it('retries idempotent requests on 503 but never a POST', async () => {
+    const hits: string[] = [];
+    const failing = await nodeUpstream((req, res) => {
+      hits.push(req.method ?? '');
+      req.resume();
+      res.statusCode = 503;
+      res.end('unavailable');
+    });
+    const app = testApp({
+      upstreams: { flaky: { url: failing.url, retry: { maxAttempts: 3, initialDelayMs: 1, maxDelayMs: 2 } } },
+    });
+    app.all('/*', proxy('flaky'));
+    const get = await app.inject('/thing');
+    expect(get.status).toBe(503);
+    expect(get.text()).toBe('unavailable');
+    expect(hits).toEqual(['GET', 'GET', 'GET']);
+    hits.length = 0;
+    const post = await app.inject({ method: 'POST', url: '/thing', body: { a: 1 } });
+    expect(post.status).toBe(503);
+    expect(hits).toEqual(['POST']);
+    hits.length = 0;
+    await app.inject({ method: 'DELETE', url: '/thing' });
+    expect(hits).toEqual(['DELETE', 'DELETE', 'DELETE']);
+    await app.close();
+    await failing.close();
+  });
+
+  it('recovers on a retry when the upstream comes back', async () => {
+    let calls = 0;
+    const flaky = await nodeUpstream((_req, res) => {
+      calls++;
+      if (calls === 1) res.socket?.destroy();
+      else res.end('second time lucky');
+    });
+    const app = testApp({ upstreams: { flaky: { url: flaky.url, retry: { initialDelayMs: 1, maxDelayMs: 1 } } } });
+    app.get('/', proxy('flaky'));
+    const res = await app.inject('/');
+    expect([res.status, res.text(), calls]).toEqual([200, 'second time lucky', 2]);
+    await app.close();
+    await flaky.close();
+  });
+
+  it('cancels the upstream call when the client goes away', async () => {
+    const upstreamApp = testApp();
+    let cancelled: unknown;
+    let entered!: () => void;
+    const inUpstream = new Promise<void>((resolve) => {
+      entered = resolve;
+    });
+    upstreamApp.get('/wait', async (ctx) => {
+      entered();
+      await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve()));
+      cancelled = ctx.signal.reason;
+    });
+    const upstreamUrl = await start(upstreamApp);
+    const app = testApp();
+    app.get('/wait', proxy(upstreamUrl));
+    const base = await start(app);
+    const controller = new AbortController();
+    const pending = fetch(`${base}/wait`, { signal: controller.signal }).catch(() => 'aborted');
+    await inUpstream;
+    controller.abort();
+    expect(await pending).toBe('aborted');
+    await upstreamApp.close();
+    expect(cancelled).toMatchObject({ reason: 'disconnect' });
+  });
+
+  it('rejects bad arguments and unknown upstream names', async () => {
+    expect(() => proxy('')).toThrow(/proxy: upstream: expected an upstream name or URL/);
+    expect(() => proxy('a', { retries: 1 } as never)).toThrow(/proxy: retries: unknown option/);
+    expect(() => proxy('a', { timeoutMs: 0 })).toThrow(/proxy: timeoutMs: expected an integer >= 1/);
+    expect(() => proxy('a', { rewrite: 'x' as never })).toThrow(/proxy: rewrite: expected a function/);
+    const app = testApp({ upstreams: { real: 'http://127.0.0.1:1' } });
+    app.get('/', proxy('ghost'));
+    const events: unknown[] = [];
+    app.events.on('error', (error) => events.push(error));
+    expect((await app.inject('/')).status).toBe(500);
+    expect(String(events[0])).toContain('unknown upstream "ghost" (configured: real)');
+  });
+});
