@@ -327,6 +327,48 @@ export class Emitter<Events extends Record<string, unknown[]> = Record<string, u
   }
 
   /**
+   * Calls every listener of `eventName` (in order, without waiting in between) and resolves once all the promises
+   * they return have settled. If any listener threw or rejected, rejects with an `AggregateError` of the failures
+   * in listener order. An unhandled `'error'` rejects as `emit` would throw.
+   *
+   * @example
+   * ```ts
+   * const events = new Emitter<{ shutdown: [reason: string] }>();
+   * events.on('shutdown', async (reason) => console.log('flushing logs:', reason));
+   * events.on('shutdown', () => new Promise<void>((resolve) => setTimeout(resolve, 10)));
+   * await events.emitAsync('shutdown', 'SIGTERM'); // both ran in parallel and finished
+   * ```
+   */
+  emitAsync<K extends keyof EventMapOf<Events>>(eventName: K, ...args: EventArgs<Events, K>): Promise<void>;
+  async emitAsync(name: PropertyKey, ...args: unknown[]): Promise<void> {
+    const eventName = name as EventKey;
+    const handler = this._events[eventName];
+    if (handler === undefined) {
+      if (eventName === 'error') throw args[0] instanceof Error ? args[0] : new UnhandledError(args[0]);
+      return;
+    }
+    const list = typeof handler === 'function' ? [handler] : handler;
+    const settled: Promise<unknown>[] = [];
+    for (const fn of list) {
+      try {
+        settled.push(Promise.resolve(fn.apply(this, args)));
+      } catch (error) {
+        settled.push(Promise.reject(error));
+      }
+    }
+    const failures: unknown[] = [];
+    for (const outcome of await Promise.allSettled(settled)) {
+      if (outcome.status === 'rejected') failures.push(outcome.reason);
+    }
+    if (failures.length > 0) {
+      throw new AggregateError(
+        failures,
+        `${failures.length} of ${list.length} listener(s) of ${describe(eventName)} failed`,
+      );
+    }
+  }
+
+  /**
    * The number of listeners of `eventName`; with `listener`, how many times that one is registered there.
    */
   listenerCount<K extends keyof EventMapOf<Events>>(eventName: K, listener?: Listener<EventArgs<Events, K>>): number;

@@ -59,3 +59,32 @@ export interface MaxListenersExceededWarning extends Error {
   /** How many listeners it had when the warning was emitted. */
   count: number;
 }
+
+/**
+ * The error an `on()` iterator fails with when more than `highWaterMark` events are buffered, the emitter
+ * cannot `pause()`, and the overflow policy is `'error'` (the default).
+ */
+export class OverflowError extends Error {
+  /** Stable code. */
+  readonly code = 'ERR_WEFT_EMITTER_OVERFLOW';
+  /** The event being iterated. */
+  readonly eventName: string | symbol;
+  /** The limit that was exceeded. */
+  readonly highWaterMark: number;
+  constructor(eventName: string | symbol, highWaterMark: number) {
+    super(
+      `on(${describe(eventName)}): more than ${highWaterMark} events buffered (highWaterMark) and the emitter cannot ` +
+        `pause(); consume faster, raise highWaterMark, or set overflow to 'drop-oldest' or 'drop-newest'`,
+    );
+    this.name = 'OverflowError';
+    this.eventName = eventName;
+    this.highWaterMark = highWaterMark;
+  }
+}
+
+/** True for an {@link OverflowError} (checked by `code`, so it also holds across copies of this package). */
+export function isOverflowError(error: unknown): error is OverflowError {
+  return (
+    typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'ERR_WEFT_EMITTER_OVERFLOW'
+  );
+}

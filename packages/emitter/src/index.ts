@@ -10,4 +10,16 @@ export type {
 } from './emitter';
 export { Emitter } from './emitter';
 export type { MaxListenersExceededWarning } from './errors';
-export { AbortError, isAbortError, isUnhandledError, UnhandledError } from './errors';
+export {
+  AbortError,
+  isAbortError,
+  isOverflowError,
+  isUnhandledError,
+  OverflowError,
+  UnhandledError,
+} from './errors';
+export type { OnOptions, OverflowPolicy } from './on';
+export { on } from './on';
+export type { OnceOptions } from './once';
+export { once } from './once';
+export type { EventEmitterLike, EventSource, EventTargetLike } from './source';
