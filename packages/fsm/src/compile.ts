@@ -59,6 +59,8 @@ export class StateNode {
   eventless: Transition[] | null = null;
   /** A final state directly under the root: entering it makes the machine done. */
   readonly done: boolean;
+  /** The machine's root, to tell this machine's snapshots from another's in O(1). */
+  readonly root: StateNode;
 
   constructor(key: string, parent: StateNode | null, final: boolean) {
     this.key = key;
@@ -66,6 +68,7 @@ export class StateNode {
     this.path = parent === null || parent.parent === null ? key : `${parent.path}.${key}`;
     this.final = final;
     this.done = final && parent !== null && parent.parent === null;
+    this.root = parent === null ? this : parent.root;
   }
 }
 

@@ -176,7 +176,8 @@ export class StateMachine<TContext, TEvent extends EventObject, TValue extends s
     event: TEvent | SystemEvent,
   ): TransitionResult<TContext, TValue, TEvent> {
     checkEvent(event);
-    const next = this.step(this.resolveSnapshot(snapshot), event);
+    const own = snapshot instanceof MachineSnapshot && nodeOf(snapshot)?.root === this.root;
+    const next = this.step(own ? snapshot : this.resolveSnapshot(snapshot), event);
     const actions = this.last.actions;
     return {
       snapshot: next,
@@ -193,7 +194,7 @@ export class StateMachine<TContext, TEvent extends EventObject, TValue extends s
   ): MachineSnapshot<TContext, TValue> {
     if (snapshot instanceof MachineSnapshot) {
       const node = nodeOf(snapshot);
-      if (node !== undefined && this.#nodes.get(node.path) === node) return snapshot;
+      if (node !== undefined && node.root === this.root) return snapshot;
     }
     if (typeof snapshot !== 'object' || snapshot === null) {
       throw new TypeError(`snapshot: expected a snapshot object, got ${describe(snapshot)}`);
