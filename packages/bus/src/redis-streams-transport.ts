@@ -124,6 +124,7 @@ class StreamConsumer implements TransportSubscription {
   private reclaimTimer: TimerHandle | undefined;
   private heartbeatTimer: TimerHandle | undefined;
   private reclaiming = false;
+  private heartbeating = false;
   private closing: Promise<void> | undefined;
 
   constructor(
@@ -339,13 +340,14 @@ class StreamConsumer implements TransportSubscription {
   }
 
   private async heartbeat(): Promise<void> {
-    if (this.owned.size === 0 || this.stopping) return;
+    if (this.owned.size === 0 || this.heartbeating) return;
+    this.heartbeating = true;
     try {
       await this.config.client.call('EVAL', HEARTBEAT_SCRIPT, 1, this.key, this.group, this.name, ...this.owned);
     } catch (error) {
-      if (!this.stopping) {
-        this.hooks.error(new TransportError(`Extending the claim on ${this.key} failed`, { cause: error }));
-      }
+      this.hooks.error(new TransportError(`Extending the claim on ${this.key} failed`, { cause: error }));
+    } finally {
+      this.heartbeating = false;
     }
   }
 
@@ -359,7 +361,6 @@ class StreamConsumer implements TransportSubscription {
     this.stop.abort();
     const { clock, client, blockMs } = this.config;
     clock.clearInterval(this.reclaimTimer);
-    clock.clearInterval(this.heartbeatTimer);
     this.wakeLoop?.();
     await this.unblock();
     // Fetched but never started: give back at once.
@@ -370,6 +371,8 @@ class StreamConsumer implements TransportSubscription {
         this.whenIdle = resolve;
       });
     }
+    // The heartbeat goes on while the last handlers drain, so that nobody takes their events meanwhile.
+    clock.clearInterval(this.heartbeatTimer);
     try {
       await this.giveBack();
       // A consumer that holds nothing is only clutter in XINFO CONSUMERS.

@@ -8,8 +8,10 @@ import { Redis } from 'ioredis';
 /** A real redis-server on 127.0.0.1 and a free port, for the tests and the benchmark. */
 export interface RedisServer {
   readonly port: number;
-  /** Kills the server (SIGKILL when `crash`) and waits for it to exit. */
-  stop(crash?: boolean): Promise<void>;
+  /** Disconnects the clients made by {@link RedisServer.client}, stops the server and deletes its data. */
+  stop(): Promise<void>;
+  /** SIGKILLs the server (the clients stay, reconnecting) and waits for it to exit. */
+  crash(): Promise<void>;
   /** Starts it again on the same port (and the same data directory). */
   start(): Promise<void>;
   /** A new ioredis client that reconnects quickly. */
@@ -49,11 +51,12 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
   return {
     port,
     start,
-    async stop(crash?: boolean) {
+    async stop() {
       for (const client of clients.splice(0)) client.disconnect();
-      await stop(crash);
-      if (dir !== undefined && !crash) rmSync(dir, { recursive: true, force: true });
+      await stop();
+      if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
     },
+    crash: () => stop(true),
     client() {
       const client = new Redis({ port, host: '127.0.0.1', retryStrategy: () => 50, maxRetriesPerRequest: null });
       clients.push(client);
