@@ -1,4 +1,5 @@
 export { clientIp, ipKey } from './client-ip';
+export { ClusterStore, clusterStoreHandler, ipcChannel, serveClusterStore } from './cluster-store';
 export {
   isRateLimitExceededError,
   isRateLimitStoreError,
@@ -15,10 +16,15 @@ export { ioredisAdapter, nodeRedisAdapter, RedisStore } from './redis-store';
 export type {
   Algorithm,
   ClientIpOptions,
+  ClusterStoreChannel,
+  ClusterStoreReply,
+  ClusterStoreRequest,
   ExpressRateLimitOptions,
   ExpressRequestLike,
   ExpressResponseLike,
   IORedisLike,
+  IpcChannel,
+  IpcEndpoint,
   IpKeyOptions,
   LimitSpec,
   MemoryStoreOptions,

@@ -1,5 +1,12 @@
 // The public types in one place, so the barrel can export them in one block.
 export type { ClientIpOptions, IpKeyOptions, RequestLike, TrustProxy } from './client-ip';
+export type {
+  ClusterStoreChannel,
+  ClusterStoreReply,
+  ClusterStoreRequest,
+  IpcChannel,
+  IpcEndpoint,
+} from './cluster-store';
 export type { StoreOperation } from './errors';
 export type { RateLimitHeadersOptions, RateLimitStandard } from './headers';
 export type { MemoryStoreOptions } from './memory-store';
