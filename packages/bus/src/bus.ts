@@ -417,14 +417,17 @@ class BusImpl<Topics extends object> implements Bus<Topics> {
         envelope.attempt++;
       }
     }
-    try {
-      await delivery.ack();
-    } catch (error) {
-      // Not acknowledged: the event will be delivered again (at least once), which is all that can be done.
-      if (this.events.listenerCount('error') > 0) this.events.emit('error', error);
-      return;
-    }
-    this.events.emit('delivered', envelope, sub.group, this.clock.now() - started);
+    // The slot is free as soon as the handler is done: the transport batches acknowledgements and close() waits for
+    // them. One that fails leaves the event to be delivered again (at least once), which is all that can be done.
+    const durationMs = this.clock.now() - started;
+    delivery.ack().then(() => {
+      if (this.events.listenerCount('delivered') === 0) return;
+      try {
+        this.events.emit('delivered', envelope, sub.group, durationMs);
+      } catch (error) {
+        this.reportError(error);
+      }
+    }, this.reportError);
   }
 
   private async giveUp(

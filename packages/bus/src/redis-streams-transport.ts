@@ -123,6 +123,9 @@ class StreamConsumer implements TransportSubscription {
   private loopDone: Promise<void> = Promise.resolve();
   private reclaimTimer: TimerHandle | undefined;
   private heartbeatTimer: TimerHandle | undefined;
+  private ackIds: string[] = [];
+  private ackBatch: Promise<void> | undefined;
+  private readonly acking = new Set<Promise<void>>();
   private reclaiming = false;
   private heartbeating = false;
   private closing: Promise<void> | undefined;
@@ -221,13 +224,13 @@ class StreamConsumer implements TransportSubscription {
       if (this.owned.has(id)) continue;
       if (fields === null) {
         // Trimmed or deleted while pending: nothing left to handle.
-        void this.ack(id).catch(() => {});
+        this.ack(id).catch(ignore);
         continue;
       }
       const message = parseFields(this.topic, fields);
       if (message === undefined) {
         this.hooks.error(new TransportError(`Acknowledged entry ${id} of ${this.key}, not written by @weft/bus`));
-        void this.ack(id).catch(() => {});
+        this.ack(id).catch(ignore);
         continue;
       }
       this.owned.add(id);
@@ -256,8 +259,32 @@ class StreamConsumer implements TransportSubscription {
     this.dispatch();
   }
 
-  async ack(id: string): Promise<void> {
-    await this.config.client.call('XACK', this.key, this.group, id);
+  /** Acknowledges `id` together with the others acknowledged in the same turn of the event loop (one XACK). */
+  ack(id: string): Promise<void> {
+    this.ackIds.push(id);
+    if (this.ackBatch === undefined) {
+      this.ackBatch = new Promise<void>((resolve, reject) => {
+        setImmediate(() => this.flushAcks().then(resolve, reject));
+      });
+    }
+    return this.ackBatch;
+  }
+
+  private flushAcks(): Promise<void> {
+    const ids = this.ackIds;
+    this.ackIds = [];
+    this.ackBatch = undefined;
+    if (ids.length === 0) return Promise.resolve();
+    const flushing = this.config.client.call('XACK', this.key, this.group, ...ids).then(ignore);
+    this.acking.add(flushing);
+    const forget = () => void this.acking.delete(flushing);
+    flushing.then(forget, forget);
+    return flushing;
+  }
+
+  private async acknowledged(): Promise<void> {
+    if (this.ackBatch !== undefined) await this.ackBatch.catch(ignore);
+    await Promise.all([...this.acking].map((p) => p.catch(ignore)));
   }
 
   async deadLetter(id: string, topic: string, deadLetter: WireMessage): Promise<void> {
@@ -374,6 +401,7 @@ class StreamConsumer implements TransportSubscription {
     // The heartbeat goes on while the last handlers drain, so that nobody takes their events meanwhile.
     clock.clearInterval(this.heartbeatTimer);
     try {
+      await this.acknowledged();
       await this.giveBack();
       // A consumer that holds nothing is only clutter in XINFO CONSUMERS.
       const pending = await client.call('XPENDING', this.key, this.group, '-', '+', 1, this.name);
@@ -619,6 +647,8 @@ function withTimeout<T>(promise: Promise<T>, clock: Clock, ms: number): Promise<
     );
   });
 }
+
+function ignore(): void {}
 
 function defaultConsumer(): string {
   return `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
