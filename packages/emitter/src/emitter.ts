@@ -34,6 +34,23 @@ export type EventArgs<Events, K extends keyof EventMapOf<Events>> = EventMapOf<E
   ? A
   : never;
 
+// A type-only key (nothing exists at runtime) under which an Emitter carries its event map, so that helpers can
+// infer the events of any subclass.
+declare const eventMap: unique symbol;
+
+/** The event map of an {@link Emitter} (or of a subclass), `never` for anything else. */
+export type EventsOf<S> = S extends { readonly [eventMap]?: infer E } ? E : never;
+
+/** The event names `S` accepts: its typed names for an {@link Emitter}, any string or symbol otherwise. */
+export type EventNameOf<S> = [EventsOf<S>] extends [never] ? EventKey : keyof EventMapOf<EventsOf<S>>;
+
+/** The argument tuple of event `K` of `S`: typed for an {@link Emitter}, `unknown[]` otherwise. */
+export type EventArgsOf<S, K> = [EventsOf<S>] extends [never]
+  ? unknown[]
+  : K extends keyof EventMapOf<EventsOf<S>>
+    ? EventArgs<EventsOf<S>, K>
+    : never;
+
 /** Options of `on()` and `once()` and their variants. */
 export interface ListenerOptions {
   /** Removes the listener when aborted; if it is already aborted the listener is not added. */
@@ -125,6 +142,9 @@ export class Emitter<Events extends Record<string, unknown[]> = Record<string, u
     assertMaxListeners(n, 'defaultMaxListeners');
     defaultMaxListeners = n;
   }
+
+  /** Type-only: the event map, for inference ({@link EventsOf}); there is no such property at runtime. */
+  declare readonly [eventMap]?: Events;
 
   // Event name → one listener (stored directly) or two and more (a copy-on-write array: every change makes a new
   // array, so emit iterates the one it read without a defensive copy and sees the listeners of its start).

@@ -3,8 +3,11 @@ export type {
   BuiltinEvents,
   EmitterOptions,
   EventArgs,
+  EventArgsOf,
   EventKey,
   EventMapOf,
+  EventNameOf,
+  EventsOf,
   Listener,
   ListenerOptions,
 } from './emitter';

@@ -1,4 +1,4 @@
-import type { Emitter, EventArgs, EventMapOf } from './emitter';
+import type { EventArgsOf, EventNameOf } from './emitter';
 import { describe, OverflowError } from './errors';
 import { assertEventName, assertSignal, type EventSource, isEmitterLike, listen } from './source';
 
@@ -56,16 +56,11 @@ interface Waiter<T> {
  * }
  * ```
  */
-export function on<E extends Record<string, unknown[]>, K extends keyof EventMapOf<E>>(
-  emitter: Emitter<E>,
+export function on<S extends EventSource, K extends EventNameOf<S>>(
+  emitter: S,
   eventName: K,
   options?: OnOptions,
-): AsyncIterableIterator<EventArgs<E, K>, undefined, undefined>;
-export function on(
-  emitter: EventSource,
-  eventName: string | symbol,
-  options?: OnOptions,
-): AsyncIterableIterator<unknown[], undefined, undefined>;
+): AsyncIterableIterator<EventArgsOf<S, K>, undefined, undefined>;
 export function on(
   emitter: EventSource,
   eventName: string | symbol,

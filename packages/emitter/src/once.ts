@@ -1,4 +1,4 @@
-import type { Emitter, EventArgs, EventMapOf } from './emitter';
+import type { EventArgsOf, EventNameOf } from './emitter';
 import { AbortError } from './errors';
 import { assertEventName, assertSignal, type EventSource, isEmitterLike, listen } from './source';
 
@@ -22,12 +22,11 @@ export interface OnceOptions {
  * const [port] = await once(server, 'listening', { signal: AbortSignal.timeout(5_000) });
  * ```
  */
-export function once<E extends Record<string, unknown[]>, K extends keyof EventMapOf<E>>(
-  emitter: Emitter<E>,
+export function once<S extends EventSource, K extends EventNameOf<S>>(
+  emitter: S,
   eventName: K,
   options?: OnceOptions,
-): Promise<EventArgs<E, K>>;
-export function once(emitter: EventSource, eventName: string | symbol, options?: OnceOptions): Promise<unknown[]>;
+): Promise<EventArgsOf<S, K>>;
 export function once(emitter: EventSource, eventName: string | symbol, options: OnceOptions = {}): Promise<unknown[]> {
   try {
     assertEventName(eventName);
