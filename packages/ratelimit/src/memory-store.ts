@@ -1,4 +1,5 @@
 import { type Clock, describe, systemClock } from '@weft/reactor';
+import type { AlgorithmStep } from './algorithm';
 import { steps } from './algorithms';
 import { checkPositiveInteger, type RatePolicy } from './policy';
 import { PolicyDecider } from './policy-decision';
@@ -41,6 +42,8 @@ export class MemoryStore implements Store {
   readonly #maxKeys: number;
   readonly #entries = new Map<string, Entry>();
   readonly #decider = new PolicyDecider();
+  #lastPolicy: RatePolicy | undefined;
+  #lastStep: AlgorithmStep = steps['token-bucket'];
   #oldest: Entry | undefined;
   #newest: Entry | undefined;
 
@@ -63,7 +66,7 @@ export class MemoryStore implements Store {
 
   /** Applies `cost` to every limit of `policy` for `key` if all allow it. */
   consume(key: string, policy: RatePolicy, cost: number): RateLimitResult {
-    const step = steps[policy.algorithm];
+    const step = this.#stepOf(policy);
     const now = this.#clock.now();
     const slots = policy.limits.length * 3;
     const entry = this.#entries.get(key);
@@ -86,7 +89,7 @@ export class MemoryStore implements Store {
 
   /** What `consume(key, policy, 1)` would decide, consuming nothing. */
   peek(key: string, policy: RatePolicy): RateLimitResult {
-    const step = steps[policy.algorithm];
+    const step = this.#stepOf(policy);
     const now = this.#clock.now();
     const slots = policy.limits.length * 3;
     const entry = this.#entries.get(key);
@@ -126,6 +129,14 @@ export class MemoryStore implements Store {
     this.#entries.clear();
     this.#oldest = undefined;
     this.#newest = undefined;
+  }
+
+  #stepOf(policy: RatePolicy): AlgorithmStep {
+    if (policy !== this.#lastPolicy) {
+      this.#lastStep = steps[policy.algorithm];
+      this.#lastPolicy = policy;
+    }
+    return this.#lastStep;
   }
 
   #insert(key: string, state: number[], expiresAt: number, now: number): void {

@@ -1,6 +1,6 @@
 import type { AlgorithmStep, Outcome } from './algorithm';
 import { newOutcome } from './algorithm';
-import type { RatePolicy } from './policy';
+import type { LimitSpec, RatePolicy } from './policy';
 import { ceilMs, type RateLimitResult } from './result';
 
 /**
@@ -28,6 +28,7 @@ export class PolicyDecider {
     const limits = policy.limits;
     const out = this.#out;
     const count = limits.length;
+    if (count === 1) return this.#decideOne(step, state, limits[0]!, now, cost, commit);
     let allAllowed = true;
     let pick = 0;
     let remaining = 0;
@@ -84,6 +85,35 @@ export class PolicyDecider {
       remaining,
       resetMs,
       retryAfterMs,
+    };
+  }
+
+  /** The common case, one limit: no scratch state, no selection. */
+  #decideOne(
+    step: AlgorithmStep,
+    state: number[],
+    spec: LimitSpec,
+    now: number,
+    cost: number,
+    commit: boolean,
+  ): RateLimitResult {
+    const out = this.#out;
+    step.evaluate(state, 0, now, spec.limit, spec.windowMs, cost, out);
+    const allowed = out.allowed;
+    if (allowed && commit) {
+      state[0] = out.next0;
+      state[1] = out.next1;
+      state[2] = out.next2;
+      this.expiresAt = now + out.resetMs;
+    }
+    return {
+      allowed,
+      limited: !allowed,
+      limit: spec.limit,
+      windowMs: spec.windowMs,
+      remaining: out.remaining,
+      resetMs: ceilMs(out.resetMs),
+      retryAfterMs: allowed ? 0 : ceilMs(out.retryAfterMs),
     };
   }
 
