@@ -42,8 +42,8 @@ const EMPTY: Headers = Object.freeze({});
 export const NO_HEADERS = EMPTY;
 
 /**
- * Frames a message as one string for transports that carry a single string (pub/sub, the memory transport's copies
- * are objects): `v1|id|publishedAt|key|headers-json|payload`, where the payload is the rest, unescaped.
+ * Frames a message as one string, as the Redis transports carry it: the lines `1` (the format), id, publishedAt,
+ * `=key` (or nothing), headers as JSON (or nothing), then the payload as the rest, unescaped.
  */
 export function frame(message: WireMessage): string {
   const headers = message.headers === EMPTY || isEmpty(message.headers) ? '' : JSON.stringify(message.headers);
