@@ -1,5 +1,7 @@
+import type { Store } from '@weft/ratelimit';
 import { type Clock, describe, systemClock } from '@weft/reactor';
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import type { Context } from './context';
 import { compileTrustProxy, type TrustProxy, type TrustProxyFn } from './trust-proxy';
 
 /** Timeouts of a server, all in milliseconds. `0` disables one. */
@@ -25,6 +27,8 @@ export interface LoadSheddingOptions {
   maxUtilization?: number;
   /** `Retry-After` of a shed response, in seconds. Default 1. */
   retryAfterSeconds?: number;
+  /** After `listen()`, how long start-up noise cannot trigger shedding, in ms. Default 1 000. */
+  warmupMs?: number;
 }
 
 /** The rate-limit algorithms of `@weft/ratelimit`. */
@@ -38,10 +42,25 @@ export interface RateLimitOptions {
   windowMs?: number;
   /** Default `'token-bucket'`. */
   algorithm?: RateLimitAlgorithm;
-  /** Where counts live: memory of this process (default) or a Redis server shared by many instances. */
-  store?: 'memory' | { redis: string };
-  /** Which header dialect to send. Default `'draft-7'` (`RateLimit` + `RateLimit-Policy`). */
+  /**
+   * Where counts live: memory of this process (default), a Redis server shared by many instances (`{ redis: url }`,
+   * which needs the `ioredis` package installed), or any `@weft/ratelimit` store (e.g. a `RedisStore` on your client).
+   */
+  store?: 'memory' | { redis: string } | Store;
+  /** Which header dialect to send. Default `'draft-8'`. */
   headers?: 'draft-8' | 'draft-7' | 'draft-6';
+  /** The key a request counts under. Default: the client address (`ctx.ip`, IPv6 as its /64). */
+  key?: (ctx: Context) => string;
+}
+
+/** Rate limiting with every default filled in. */
+export interface ResolvedRateLimit {
+  limit: number;
+  windowMs: number;
+  algorithm: RateLimitAlgorithm;
+  store: 'memory' | { redis: string } | Store;
+  headers: 'draft-8' | 'draft-7' | 'draft-6';
+  key: ((ctx: Context) => string) | undefined;
 }
 
 /** Circuit-breaker settings of an upstream (see `@weft/breaker`). */
@@ -130,7 +149,7 @@ export interface ResolvedOptions {
   trustProxy: TrustProxyFn;
   timeouts: Required<TimeoutOptions>;
   shutdownTimeoutMs: number;
-  rateLimit: false | Required<RateLimitOptions>;
+  rateLimit: false | ResolvedRateLimit;
   loadShedding: false | Required<LoadSheddingOptions>;
   upstreams: Map<string, ResolvedUpstream>;
   operations: { health: string | false; ready: string | false; metrics: string | false };
@@ -194,34 +213,43 @@ function resolveTimeouts(value: TimeoutOptions | undefined): Required<TimeoutOpt
   };
 }
 
-function resolveRateLimit(value: false | RateLimitOptions | undefined): false | Required<RateLimitOptions> {
+function resolveRateLimit(value: false | RateLimitOptions | undefined): false | ResolvedRateLimit {
   if (value === false) return false;
-  const r = object(value, 'rateLimit', ['limit', 'windowMs', 'algorithm', 'store', 'headers']);
+  const r = object(value, 'rateLimit', ['limit', 'windowMs', 'algorithm', 'store', 'headers', 'key']);
   const algorithms = ['token-bucket', 'gcra', 'fixed-window', 'sliding-window'] as const;
-  let store: 'memory' | { redis: string } = 'memory';
+  let store: ResolvedRateLimit['store'] = 'memory';
   if (r.store !== undefined && r.store !== 'memory') {
-    const s = object(r.store, 'rateLimit.store', ['redis']);
-    if (typeof s.redis !== 'string' || !/^rediss?:\/\//.test(s.redis)) {
-      throw new TypeError(`rateLimit.store.redis: expected a redis:// URL, got ${describe(s.redis)}`);
+    if (typeof (r.store as Store).consume === 'function') {
+      store = r.store as Store;
+    } else {
+      const s = object(r.store as { redis: string }, 'rateLimit.store', ['redis']);
+      if (typeof s.redis !== 'string' || !/^rediss?:\/\//.test(s.redis)) {
+        throw new TypeError(`rateLimit.store.redis: expected a redis:// URL, got ${describe(s.redis)}`);
+      }
+      store = { redis: s.redis };
     }
-    store = { redis: s.redis };
+  }
+  if (r.key !== undefined && typeof r.key !== 'function') {
+    throw new TypeError(`rateLimit.key: expected a function (ctx) => string, got ${describe(r.key)}`);
   }
   return {
     limit: integer(r.limit, 'rateLimit.limit', 1_000, 1),
     windowMs: integer(r.windowMs, 'rateLimit.windowMs', 1_000, 1),
     algorithm: oneOf(r.algorithm, 'rateLimit.algorithm', algorithms, 'token-bucket'),
     store,
-    headers: oneOf(r.headers, 'rateLimit.headers', ['draft-8', 'draft-7', 'draft-6'] as const, 'draft-7'),
+    headers: oneOf(r.headers, 'rateLimit.headers', ['draft-8', 'draft-7', 'draft-6'] as const, 'draft-8'),
+    key: r.key,
   };
 }
 
 function resolveLoadShedding(value: false | LoadSheddingOptions | undefined): false | Required<LoadSheddingOptions> {
   if (value === false) return false;
-  const l = object(value, 'loadShedding', ['maxDelayMs', 'maxUtilization', 'retryAfterSeconds']);
+  const l = object(value, 'loadShedding', ['maxDelayMs', 'maxUtilization', 'retryAfterSeconds', 'warmupMs']);
   return {
     maxDelayMs: number(l.maxDelayMs, 'loadShedding.maxDelayMs', 200, 1, Number.MAX_SAFE_INTEGER),
     maxUtilization: number(l.maxUtilization, 'loadShedding.maxUtilization', 0.98, 0.01, 1),
     retryAfterSeconds: integer(l.retryAfterSeconds, 'loadShedding.retryAfterSeconds', 1, 0),
+    warmupMs: integer(l.warmupMs, 'loadShedding.warmupMs', 1_000, 0),
   };
 }
 

@@ -6,6 +6,7 @@ import { describe, type TimerHandle } from '@weft/reactor';
 import { abortContext, Context, type ContextSettings, type ResponseBody, responseOf } from './context';
 import { HttpError, toProblem } from './errors';
 import { type InjectRequest, type InjectResponse, inject } from './inject';
+import { Metrics } from './metrics';
 import {
   integer,
   isPlainObject,
@@ -14,6 +15,7 @@ import {
   resolveUpstream,
   type ServerOptions,
 } from './options';
+import { rateLimitLayer, Shedder, shedError } from './protection';
 import { writeBody, writeProblem } from './respond';
 import { type HttpMethod, httpMethods, RouteTable } from './router';
 import { Upstream } from './upstream';
@@ -112,6 +114,9 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
   readonly #inflight = new Set<Context>();
   readonly #deadlines = new Map<Context, TimerHandle>();
   readonly #upstreams = new Map<string, Upstream>();
+  readonly #shedder: Shedder | undefined;
+  readonly #metrics: Metrics | undefined;
+  readonly #rateLimit: { layer: Middleware<Context>; ready: () => Promise<void> } | undefined;
   readonly #settings: ContextSettings;
   #version = 0;
   #fallback: Route;
@@ -146,6 +151,18 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
       },
       (req, res) => this.#handle(req, res),
     );
+    const { clock, loadShedding, rateLimit, operations } = this.options;
+    this.#shedder = loadShedding ? new Shedder(loadShedding, clock) : undefined;
+    this.#rateLimit = rateLimit
+      ? rateLimitLayer(rateLimit, clock, (ctx, result) => this.events.emit('limited', ctx, result.retryAfterMs))
+      : undefined;
+    if (operations.metrics) {
+      const metrics = new Metrics(() => this.#inflight.size);
+      this.#metrics = metrics;
+      this.events.on('response', (ctx, durationMs) => metrics.observe(ctx, durationMs));
+      this.events.on('limited', () => metrics.limited());
+      this.events.on('shed', () => metrics.shed());
+    }
     this.#fallback = this.#makeRoute(undefined, [this.#notFound], {}, false);
     this.#addOperations();
     if (this.options.logger) this.#attachLogger();
@@ -242,6 +259,17 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
       return Promise.reject(new Error(`listen: the server is ${this.#state}; an app listens once`));
     }
     this.#state = 'starting';
+    return this.#start(port, host);
+  }
+
+  async #start(port: number, host: string): Promise<ServerAddress> {
+    try {
+      await this.#rateLimit?.ready();
+    } catch (error) {
+      this.#state = 'idle';
+      throw error;
+    }
+    this.#metrics?.collectDefaults();
     return new Promise<ServerAddress>((resolve, reject) => {
       const onError = (error: Error) => {
         this.#state = 'idle';
@@ -260,6 +288,7 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
           url: `http://${hostPart}:${info.port}`,
         };
         this.#state = 'listening';
+        this.#shedder?.start();
         this.events.emit('listening', address);
         resolve(address);
       });
@@ -283,6 +312,7 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
 
   async #shutdown(): Promise<void> {
     const wasListening = this.server.listening;
+    this.#shedder?.stop();
     this.#state = 'draining';
     this.events.emit('draining');
     const closed = new Promise<void>((resolve) => {
@@ -394,7 +424,13 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
 
   #chainOf(route: Route): (ctx: Context) => Promise<void> {
     if (route.chain === undefined || route.chainVersion !== this.#version) {
-      const layers = route.bare ? route.handlers : [...(this.#middleware as Middleware<Context>[]), ...route.handlers];
+      const layers = route.bare
+        ? route.handlers
+        : [
+            ...(this.#rateLimit ? [this.#rateLimit.layer] : []),
+            ...(this.#middleware as Middleware<Context>[]),
+            ...route.handlers,
+          ];
       route.chain = compose(layers, { signal: signalOf }) as (ctx: Context) => Promise<void>;
       route.chainVersion = this.#version;
     }
@@ -423,6 +459,11 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
         expose: true,
       });
       writeProblem(res, toProblem(error, url, false), true);
+      return;
+    }
+    if (this.#shedder !== undefined && !route.bare && this.#shedder.overloaded) {
+      this.events.emit('shed', req);
+      writeProblem(res, toProblem(shedError(this.#shedder.retryAfterSeconds), url, false), false);
       return;
     }
     const ctx = new Context(
@@ -529,7 +570,24 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
   }
 
   #addOperations(): void {
-    const { health, ready } = this.options.operations;
+    const { health, ready, metrics } = this.options.operations;
+    if (metrics && this.#metrics) {
+      const registry = this.#metrics;
+      this.#register(
+        ['GET'],
+        metrics,
+        [
+          async (ctx) => {
+            ctx.set('content-type', registry.contentType);
+            ctx.set('cache-control', 'no-store');
+            ctx.send(await registry.text());
+          },
+        ],
+        {},
+        true,
+        true,
+      );
+    }
     const json = (ctx: Context, status: number, value: unknown) => {
       ctx.set('cache-control', 'no-store');
       ctx.json(value, status);
