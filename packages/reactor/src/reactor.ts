@@ -386,6 +386,8 @@ export class Reactor implements Clock {
   readonly #hooks = new Set<Hook>();
   #phase: ReactorPhase | undefined;
   #driving = false;
+  /** Whether the generators yield after every callback (only the async drivers need it). */
+  #stepwise = false;
   #callbacksRun = 0;
   readonly #immediateOwner = {
     immediateRefChanged: (delta: number) => {
@@ -607,6 +609,7 @@ export class Reactor implements Clock {
 
   #driveSync(steps: Generator<boolean, void, void>): void {
     this.#enter();
+    this.#stepwise = false;
     try {
       while (!steps.next().done) {
         // Nothing to wait for between callbacks in the synchronous drivers.
@@ -618,6 +621,7 @@ export class Reactor implements Clock {
 
   async #driveAsync(steps: Generator<boolean, void, void>): Promise<void> {
     this.#enter();
+    this.#stepwise = true;
     try {
       // Whatever the caller queued runs first, as after Node's main script: nextTicks, then promise continuations.
       this.#drainTicks();
@@ -698,7 +702,7 @@ export class Reactor implements Clock {
       } else {
         this.#invoke(timer.fn, timer.args);
       }
-      yield true;
+      if (this.#stepwise) yield true;
     }
     this.#phase = undefined;
   }
@@ -713,7 +717,7 @@ export class Reactor implements Clock {
     for (let n = this.#pendingQueue.size; n > 0; n--) {
       const task = this.#pendingQueue.shift()!;
       this.#invoke(task.fn, task.args);
-      yield true;
+      if (this.#stepwise) yield true;
     }
 
     this.#phase = 'prepare';
@@ -721,7 +725,7 @@ export class Reactor implements Clock {
       for (const hook of [...this.#hooks]) {
         if (hook.prepare && !hook.closed) {
           this.#invoke(hook.prepare, undefined);
-          yield true;
+          if (this.#stepwise) yield true;
         }
       }
     }
@@ -738,7 +742,7 @@ export class Reactor implements Clock {
         if (!ready) continue;
         for (const callback of ready) {
           this.#invoke(callback, undefined);
-          yield true;
+          if (this.#stepwise) yield true;
         }
       }
     }
@@ -751,14 +755,14 @@ export class Reactor implements Clock {
       this.#liveImmediates--;
       if (immediate.refed) this.#refImmediates--;
       this.#invoke(immediate.fn, immediate.args);
-      yield true;
+      if (this.#stepwise) yield true;
     }
 
     this.#phase = 'close';
     for (let n = this.#closeQueue.size; n > 0; n--) {
       const task = this.#closeQueue.shift()!;
       this.#invoke(task.fn, task.args);
-      yield true;
+      if (this.#stepwise) yield true;
     }
 
     yield* this.#runTimers();
