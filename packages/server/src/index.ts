@@ -12,6 +12,8 @@ export { createDemoUpstream, startDemo } from './demo';
 export type { AbortCause, HttpErrorOptions, ProblemDetails, ProblemResponse } from './errors';
 export { HttpError, isHttpError, isRequestAbortedError, RequestAbortedError, toProblem } from './errors';
 export type { InjectRequest, InjectResponse } from './inject';
+export type { Lifecycle } from './lifecycle';
+export { lifecycleMachine } from './lifecycle';
 export type {
   LoadSheddingOptions,
   LoggerSetting,

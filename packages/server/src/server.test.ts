@@ -1,6 +1,8 @@
 import { Readable } from 'node:stream';
+import { toMermaid } from '@weft/fsm';
 import { describe, expect, it } from 'vitest';
 import { HttpError } from './errors';
+import { lifecycleMachine } from './lifecycle';
 import { createServer } from './server';
 import { start, testApp } from './test-helpers';
 
@@ -277,6 +279,27 @@ describe('responses', () => {
     app.get('/json', (ctx) => ctx.json(undefined));
     expect((await app.inject('/status')).status).toBe(500);
     expect((await app.inject('/json')).status).toBe(500);
+  });
+});
+
+describe('lifecycle', () => {
+  it('is an fsm actor going idle → starting → listening → draining → closed', async () => {
+    const app = testApp();
+    const states: string[] = [app.lifecycle.getSnapshot().value];
+    app.lifecycle.subscribe((snapshot) => states.push(snapshot.value));
+    await start(app);
+    await app.close();
+    expect(states).toEqual(['idle', 'starting', 'listening', 'draining', 'closed']);
+    expect(app.lifecycle.getSnapshot().status).toBe('done');
+  });
+
+  it('goes back to idle when listen fails', async () => {
+    const first = testApp();
+    const { port } = new URL(await start(first));
+    const second = testApp();
+    await expect(second.listen({ port: Number(port) })).rejects.toThrow();
+    expect(second.lifecycle.getSnapshot().value).toBe('idle');
+    expect(toMermaid(lifecycleMachine)).toContain('listening --> draining : CLOSE');
   });
 });
 

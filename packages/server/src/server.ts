@@ -6,6 +6,7 @@ import { describe, type TimerHandle } from '@weft/reactor';
 import { abortContext, Context, type ContextSettings, type ResponseBody, responseOf } from './context';
 import { HttpError, toProblem } from './errors';
 import { type InjectRequest, type InjectResponse, inject } from './inject';
+import { createLifecycle, type Lifecycle } from './lifecycle';
 import { Metrics } from './metrics';
 import {
   integer,
@@ -121,6 +122,11 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
   #version = 0;
   #fallback: Route;
   #state: LifecycleState = 'idle';
+  /**
+   * The lifecycle as an `@weft/fsm` actor (idle → starting → listening → draining → closed): `subscribe` to watch it,
+   * `getSnapshot().value` to read it, `toMermaid(lifecycleMachine)` to draw it.
+   */
+  readonly lifecycle: Lifecycle = createLifecycle();
   #closing: Promise<void> | undefined;
   #drained: (() => void) | undefined;
 
@@ -258,7 +264,7 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
     if (this.#state !== 'idle') {
       return Promise.reject(new Error(`listen: the server is ${this.#state}; an app listens once`));
     }
-    this.#state = 'starting';
+    this.#transition('START');
     return this.#start(port, host);
   }
 
@@ -266,13 +272,13 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
     try {
       await this.#rateLimit?.ready();
     } catch (error) {
-      this.#state = 'idle';
+      this.#transition('FAILED');
       throw error;
     }
     this.#metrics?.collectDefaults();
     return new Promise<ServerAddress>((resolve, reject) => {
       const onError = (error: Error) => {
-        this.#state = 'idle';
+        this.#transition('FAILED');
         reject(error);
       };
       this.server.once('error', onError);
@@ -287,7 +293,7 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
           family: info.family,
           url: `http://${hostPart}:${info.port}`,
         };
-        this.#state = 'listening';
+        this.#transition('LISTENING');
         this.#shedder?.start();
         this.events.emit('listening', address);
         resolve(address);
@@ -313,7 +319,7 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
   async #shutdown(): Promise<void> {
     const wasListening = this.server.listening;
     this.#shedder?.stop();
-    this.#state = 'draining';
+    this.#transition('CLOSE');
     this.events.emit('draining');
     const closed = new Promise<void>((resolve) => {
       if (!wasListening) return resolve();
@@ -342,8 +348,14 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
     await closed;
     await Promise.all([...this.#upstreams.values()].map((upstream) => upstream.close()));
     this.#upstreams.clear();
-    this.#state = 'closed';
+    this.#transition('CLOSED');
     this.events.emit('closed');
+  }
+
+  /** Moves the lifecycle actor and mirrors its state in a field the hot path reads. */
+  #transition(type: 'START' | 'LISTENING' | 'FAILED' | 'CLOSE' | 'CLOSED'): void {
+    this.lifecycle.send({ type });
+    this.#state = this.lifecycle.getSnapshot().value as LifecycleState;
   }
 
   #upstream(nameOrUrl: string): Upstream {
