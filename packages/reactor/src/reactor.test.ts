@@ -360,6 +360,35 @@ suite('Reactor drivers', () => {
     expect(() => reactor.run()).not.toThrow();
   });
 
+  it('runAsync() rejects with a stall when only a ref’d source with nothing to wait for is left', async () => {
+    const reactor = new Reactor();
+    const source = reactor.addSource({ poll: () => undefined });
+    reactor.setTimeout(() => {}, 10);
+    await expect(reactor.runAsync()).rejects.toMatchObject({ code: 'ERR_WEFT_REACTOR_STALLED' });
+    expect(reactor.now()).toBe(10);
+    source.close();
+    await expect(reactor.runAsync()).resolves.toBeUndefined();
+  });
+
+  it('runAsync() keeps going when a promise continuation schedules more work', async () => {
+    const reactor = new Reactor();
+    const seen: number[] = [];
+    reactor.setTimeout(() => {
+      void Promise.resolve().then(() => reactor.setTimeout(() => seen.push(reactor.now()), 5));
+    }, 5);
+    await reactor.runAsync();
+    expect(seen).toEqual([10]);
+  });
+
+  it('refuses a second driver while an async one is running', async () => {
+    const reactor = new Reactor();
+    reactor.setTimeout(() => {}, 10);
+    const running = reactor.advanceAsync(10);
+    expect(() => reactor.advance(1)).toThrow(expect.objectContaining({ code: 'ERR_WEFT_REACTOR_REENTRANT' }));
+    await running;
+    expect(reactor.now()).toBe(10);
+  });
+
   it('refuses to be driven from inside its own callbacks', () => {
     const reactor = new Reactor();
     let caught: unknown;

@@ -642,7 +642,8 @@ export class Reactor implements Clock {
     if (this.#driving) {
       throw new ReactorError(
         'ERR_WEFT_REACTOR_REENTRANT',
-        'Reactor: cannot drive the loop (advance/run) from inside one of its own callbacks',
+        'Reactor: cannot drive the loop (advance/run) from inside one of its own callbacks, ' +
+          'nor while advanceAsync/runAsync is still running (await it first)',
       );
     }
     this.#driving = true;
