@@ -69,6 +69,19 @@ describe('pipeline backpressure', () => {
     expect(maxBuffered).toBe(0);
   });
 
+  it('a pipe calls a subclass write() override instead of bypassing it', async () => {
+    class Counting extends Writable<number> {
+      calls = 0;
+      override write(chunk: number, callback?: (error?: unknown) => void): boolean {
+        this.calls++;
+        return super.write(chunk, callback);
+      }
+    }
+    const sink = new Counting({ write() {} });
+    await pipeline([1, 2, 3], sink);
+    expect(sink.calls).toBe(3);
+  });
+
   it('accepts an iterable or async iterable as the source', async () => {
     const out: string[] = [];
     await pipeline(['a', 'b'], new Writable<string>({ write: (s) => void out.push(s) }));

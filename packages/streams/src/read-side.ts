@@ -1,6 +1,8 @@
 import { type Core, isThenable, type Side } from './core';
 import { PrematureCloseError, PushAfterEndError } from './errors';
+import { writeSideOf } from './internal';
 import { byteLength, describe, measure, type Sizing } from './size';
+import type { WriteSide } from './write-side';
 
 /** The internal read function: asked for more while the buffer is below the highWaterMark. */
 export type ReadFn = (size: number) => unknown;
@@ -61,12 +63,16 @@ export class ReadSide<T> implements Side {
   #pullPending = false;
   #endPending = false;
   #pipe: PipeDestination<T> | undefined = undefined;
+  /** The destination's writable side when it is a weft stream: written to directly. */
+  #pipeSide: WriteSide<T> | undefined = undefined;
   #pipeEnd = true;
   #awaitingDrain = false;
   #resolve: Resolve<T> | undefined = undefined;
   #reject: Reject | undefined = undefined;
   #waiting: Promise<IteratorResult<T, undefined>> | undefined = undefined;
   #iteratorDone = false;
+  /** Set once a `'data'` listener was added: until then delivering skips the (empty) emit. */
+  #dataListeners = false;
   readonly #onDrain: () => void;
   readonly #onReadDone: () => void;
   readonly #onReadError: (error: unknown) => void;
@@ -109,6 +115,7 @@ export class ReadSide<T> implements Side {
 
   /** A `'data'` listener was added: start flowing unless paused explicitly. */
   onDataListener(): void {
+    this.#dataListeners = true;
     if (this.flowing !== false) this.resume();
   }
 
@@ -189,6 +196,7 @@ export class ReadSide<T> implements Side {
       throw new TypeError(`destination: expected a weft Writable or Transform, got ${describe(destination)}`);
     }
     this.#pipe = destination;
+    this.#pipeSide = writeSideOf<T>(destination);
     this.#pipeEnd = end;
     destination.on('drain', this.#onDrain);
     this.resume();
@@ -198,6 +206,7 @@ export class ReadSide<T> implements Side {
     const destination = this.#pipe;
     if (destination === undefined) return;
     this.#pipe = undefined;
+    this.#pipeSide = undefined;
     this.#awaitingDrain = false;
     destination.off('drain', this.#onDrain);
     this.flowing = false;
@@ -265,7 +274,7 @@ export class ReadSide<T> implements Side {
         return;
       }
       this.#inRead = false;
-      if (isThenable(result)) {
+      if (result !== undefined && isThenable(result)) {
         // Asked again only once this promise settled, even if it pushed (or ended the stream) already.
         this.#reading = true;
         this.#readInFlight = true;
@@ -307,6 +316,7 @@ export class ReadSide<T> implements Side {
     const destination = this.#pipe;
     if (destination !== undefined) {
       this.#pipe = undefined;
+      this.#pipeSide = undefined;
       destination.off('drain', this.#onDrain);
     }
     const reject = this.#reject;
@@ -383,11 +393,15 @@ export class ReadSide<T> implements Side {
 
   #deliver(chunk: T): void {
     const destination = this.#pipe;
-    if (destination !== undefined && !destination.write(chunk) && this.flowing === true && this.#pipe !== undefined) {
-      this.flowing = false;
-      this.#awaitingDrain = true;
+    if (destination !== undefined) {
+      const side = this.#pipeSide;
+      const ok = side !== undefined ? side.write(chunk, undefined) : destination.write(chunk);
+      if (!ok && this.flowing === true && this.#pipe !== undefined) {
+        this.flowing = false;
+        this.#awaitingDrain = true;
+      }
     }
-    this.core.host.emit('data', chunk);
+    if (this.#dataListeners) this.core.host.emit('data', chunk);
   }
 
   #flow(): void {

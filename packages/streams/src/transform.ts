@@ -7,6 +7,7 @@ import {
   type ListenerOptions,
 } from '@weft/emitter';
 import { Core, type Host, isThenable } from './core';
+import { exposeWriteSide } from './internal';
 import { type PipeDestination, ReadSide } from './read-side';
 import { bindSignal, type PipeOptions, type ReadableEvents, swallow } from './readable';
 import { describe, resolveSizing, type SizeOptions } from './size';
@@ -107,18 +108,26 @@ export class Transform<I, O> extends Emitter<TransformEvents<O>> {
       this.#write.complete();
     };
     const fail = (error: unknown) => this.#write.fail(error);
+    // The signal (and its AbortController) is created on the first hook call, then reused.
+    let hookSignal: AbortSignal | undefined;
+    const hookSignalOf = (): AbortSignal => {
+      if (hookSignal === undefined) hookSignal = core.signal;
+      return hookSignal;
+    };
     const write =
       transform === undefined
         ? (chunk: I) => {
             read.push(chunk as unknown as O);
+            if (read.length === 0) return undefined;
             return holdIfFull();
           }
         : (chunk: I) => {
-            const result = transform.call(this, chunk, push, core.signal);
-            if (isThenable(result)) {
+            const result = transform.call(this, chunk, push, hookSignalOf());
+            if (result !== undefined && isThenable(result)) {
               result.then(afterAsync, fail);
               return HOLD;
             }
+            if (read.length === 0) return undefined;
             return holdIfFull();
           };
     const final = () => {
@@ -126,7 +135,7 @@ export class Transform<I, O> extends Emitter<TransformEvents<O>> {
         read.push(null);
         return;
       }
-      const result = flush.call(this, push, core.signal);
+      const result = flush.call(this, push, hookSignalOf());
       if (isThenable(result)) return result.then(() => void read.push(null));
       read.push(null);
       return;
@@ -135,6 +144,7 @@ export class Transform<I, O> extends Emitter<TransformEvents<O>> {
     this.#write = new WriteSide<I>(core, writableSizing, write, undefined, final);
     core.readable = read;
     core.writable = this.#write;
+    exposeWriteSide(this, Transform.prototype.write, this.#write as WriteSide<never>);
     if (signal !== undefined) bindSignal(signal, core, 'signal');
   }
 

@@ -1,6 +1,7 @@
 import { Emitter } from '@weft/emitter';
 import { Core, type Host } from './core';
 import { StreamDestroyedError } from './errors';
+import { exposeWriteSide } from './internal';
 import { bindSignal } from './readable';
 import { describe, resolveSizing, type SizeOptions } from './size';
 import { type WriteCallback, WriteSide } from './write-side';
@@ -85,14 +86,21 @@ export class Writable<T> extends Emitter<WritableEvents> {
       destroy === undefined ? undefined : (error) => destroy.call(this, error),
     );
     this.#core = core;
+    // The signal (and its AbortController) is created on the first hook call, then reused.
+    let hookSignal: AbortSignal | undefined;
+    const hookSignalOf = (): AbortSignal => {
+      if (hookSignal === undefined) hookSignal = core.signal;
+      return hookSignal;
+    };
     this.#side = new WriteSide<T>(
       core,
       sizing,
-      (chunk) => write.call(this, chunk, core.signal),
-      writev === undefined ? undefined : (chunks) => writev.call(this, chunks, core.signal),
-      final === undefined ? undefined : () => final.call(this, core.signal),
+      (chunk) => write.call(this, chunk, hookSignalOf()),
+      writev === undefined ? undefined : (chunks) => writev.call(this, chunks, hookSignalOf()),
+      final === undefined ? undefined : () => final.call(this, hookSignalOf()),
     );
     core.writable = this.#side;
+    exposeWriteSide(this, Writable.prototype.write, this.#side as WriteSide<never>);
     if (signal !== undefined) bindSignal(signal, core, 'signal');
   }
 
