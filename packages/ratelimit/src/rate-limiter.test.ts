@@ -234,6 +234,52 @@ describe('store failure', () => {
     expect(isRateLimitStoreError(errors[0])).toBe(true);
   });
 
+  it('times out each pending call at its own deadline, and not one that answered', async () => {
+    const reactor = new Reactor();
+    let answer: ((r: RateLimitResult) => void) | undefined;
+    const answered: RateLimitResult = {
+      allowed: true,
+      limited: false,
+      limit: 5,
+      windowMs: 1_000,
+      remaining: 3,
+      resetMs: 400,
+      retryAfterMs: 0,
+    };
+    let calls = 0;
+    const store: Store = {
+      consume: () =>
+        new Promise<RateLimitResult>((resolve) => {
+          if (calls++ === 1) answer = resolve;
+        }),
+      peek: () => new Promise<RateLimitResult>(() => {}),
+      reset: () => undefined,
+    };
+    const limiter = new RateLimiter({
+      limit: 5,
+      windowMs: 1_000,
+      clock: reactor,
+      store,
+      storeTimeoutMs: 50,
+      onStoreError: 'deny',
+    });
+    const settled: string[] = [];
+    const track = (name: string, p: Promise<RateLimitResult>) =>
+      p.then((r) => void settled.push(`${name}@${reactor.now()}:${r.allowed ? 'allowed' : 'denied'}`));
+    const first = track('first', limiter.consume('a'));
+    await reactor.advanceAsync(20);
+    const second = track('second', limiter.consume('b'));
+    await reactor.advanceAsync(10);
+    const third = track('third', limiter.consume('c'));
+    answer!(answered);
+    await reactor.advanceAsync(20);
+    expect(settled).toEqual(['second@30:allowed', 'first@50:denied']);
+    await reactor.advanceAsync(30);
+    await Promise.all([first, second, third]);
+    expect(settled).toEqual(['second@30:allowed', 'first@50:denied', 'third@80:denied']);
+    expect(reactor.pending).toBe(0);
+  });
+
   it("applies onStoreError: 'deny' to a rejecting store, wrapping its error as cause", async () => {
     const reactor = new Reactor();
     const limiter = new RateLimiter({

@@ -1,4 +1,5 @@
-import { type Clock, describe, sleep, systemClock, type TimerHandle } from '@weft/reactor';
+import { type Clock, describe, sleep, systemClock } from '@weft/reactor';
+import { DeadlineQueue } from './deadline-queue';
 import { RateLimitExceededError, RateLimitStoreError, type StoreOperation } from './errors';
 import { MemoryStore } from './memory-store';
 import {
@@ -77,6 +78,7 @@ export class RateLimiter {
   readonly #clock: Clock;
   readonly #prefix: string;
   readonly #timeoutMs: number;
+  readonly #deadlines: DeadlineQueue | undefined;
   readonly #onStoreError: StoreErrorPolicy;
   readonly #smallestLimit: number;
   #listeners: RateLimitErrorListener[] = [];
@@ -134,6 +136,7 @@ export class RateLimiter {
       );
     }
     this.#timeoutMs = timeoutMs;
+    this.#deadlines = timeoutMs === Number.POSITIVE_INFINITY ? undefined : new DeadlineQueue(clock, timeoutMs);
     const onStoreError = options.onStoreError ?? 'allow';
     if (onStoreError !== 'allow' && onStoreError !== 'deny' && !(onStoreError instanceof RateLimiter)) {
       throw new TypeError(
@@ -256,37 +259,56 @@ export class RateLimiter {
     key: string,
     cost: number,
   ): Promise<RateLimitResult> {
-    return this.#deadline(answer, fullKey, operation).then(
-      (result) => this.#finish(result),
-      (error: unknown) => this.#failed(error, fullKey, operation, key, cost),
-    );
+    const deadlines = this.#deadlines;
+    if (deadlines === undefined) {
+      return answer.then(
+        (result) => this.#finish(result),
+        (error: unknown) => this.#failed(error, fullKey, operation, key, cost),
+      );
+    }
+    return new Promise<RateLimitResult>((resolve) => {
+      const deadline = deadlines.add(() =>
+        resolve(this.#failed(this.#timeoutError(fullKey, operation), fullKey, operation, key, cost)),
+      );
+      answer.then(
+        (result) => {
+          if (deadline.settled) return;
+          deadline.settled = true;
+          resolve(this.#finish(result));
+        },
+        (error: unknown) => {
+          if (deadline.settled) return;
+          deadline.settled = true;
+          resolve(this.#failed(error, fullKey, operation, key, cost));
+        },
+      );
+    });
   }
 
   /** Settles like `answer`, or rejects with a timeout error after `storeTimeoutMs`. */
   #deadline<T>(answer: PromiseLike<T>, fullKey: string, operation: StoreOperation): Promise<T> {
-    if (this.#timeoutMs === Number.POSITIVE_INFINITY) return Promise.resolve(answer);
+    const deadlines = this.#deadlines;
+    if (deadlines === undefined) return Promise.resolve(answer);
     return new Promise<T>((resolve, reject) => {
-      const clock = this.#clock;
-      const timer: TimerHandle = clock.setTimeout(() => {
-        reject(
-          new RateLimitStoreError(`Rate-limit store did not answer ${operation} within ${this.#timeoutMs} ms`, {
-            key: fullKey,
-            operation,
-            timedOut: true,
-          }),
-        );
-      }, this.#timeoutMs);
-      timer.unref?.();
+      const deadline = deadlines.add(() => reject(this.#timeoutError(fullKey, operation)));
       answer.then(
         (value) => {
-          clock.clearTimeout(timer);
+          deadline.settled = true;
           resolve(value);
         },
         (error: unknown) => {
-          clock.clearTimeout(timer);
+          deadline.settled = true;
           reject(error);
         },
       );
+    });
+  }
+
+  #timeoutError(fullKey: string, operation: StoreOperation): RateLimitStoreError {
+    return new RateLimitStoreError(`Rate-limit store did not answer ${operation} within ${this.#timeoutMs} ms`, {
+      key: fullKey,
+      operation,
+      timedOut: true,
     });
   }
 

@@ -180,11 +180,27 @@ describe.each(Object.keys(clients))('RedisStore with %s', (kind) => {
     expect(await skewed.consume('t')).toMatchObject({ allowed: false });
   });
 
+  it('keeps the state of different algorithms apart under one prefix and key', async () => {
+    const store = (await connect()).store(`mixed:${kind}:`);
+    const fixed = new RateLimiter({ algorithm: 'fixed-window', limit: 2, windowMs: HOUR, store, ...patient });
+    const gcra = new RateLimiter({
+      algorithm: 'gcra',
+      limit: 2,
+      windowMs: HOUR,
+      store,
+      ...patient,
+      onStoreError: 'deny',
+    });
+    await fixed.consume('same');
+    expect(await gcra.consume('same')).toMatchObject({ allowed: true, remaining: 1 });
+    expect(await fixed.consume('same')).toMatchObject({ allowed: true, remaining: 0 });
+  });
+
   it('lets keys expire in Redis once they are back to a full quota', async () => {
     const store = (await connect()).store(`ttl:${kind}:`);
     const limiter = new RateLimiter({ algorithm: 'fixed-window', limit: 5, windowMs: 60_000, store, ...patient });
     await limiter.consume('e');
-    const ttl = await admin.pttl(`ttl:${kind}:e`);
+    const ttl = await admin.pttl(`ttl:${kind}:fw:e`);
     expect(ttl).toBeGreaterThan(55_000);
     expect(ttl).toBeLessThanOrEqual(60_001);
   });

@@ -34,7 +34,10 @@ export type RedisClientLike = IORedisLike | NodeRedisLike | RedisScriptRunner;
 export interface RedisStoreOptions {
   /** A connected ioredis or node-redis (v4+) client, or a {@link RedisScriptRunner}. */
   client: RedisClientLike;
-  /** Prepended to every Redis key; `'weft:rl:'` by default. */
+  /**
+   * Prepended to every Redis key; `'weft:rl:'` by default. Keys are `<prefix><algorithm tag>:<key>` (tags `tb`,
+   * `gcra`, `fw`, `sw`), and `<prefix><tag>:{<key>}:<i>` for the i-th of several limits.
+   */
   prefix?: string | undefined;
   /**
    * Decide with this clock's time instead of Redis's `TIME` (for tests in virtual time). Leave it unset in
@@ -144,6 +147,13 @@ end
 return { all and 1 or 0, pick, rem, reset, retry }
 `;
 
+const TAGS: Readonly<Record<Algorithm, string>> = {
+  'token-bucket': 'tb:',
+  gcra: 'gcra:',
+  'fixed-window': 'fw:',
+  'sliding-window': 'sw:',
+};
+
 interface Script {
   readonly source: string;
   readonly sha: string;
@@ -202,35 +212,43 @@ export class RedisStore implements Store {
 
   /** Applies `cost` to every limit of `policy` for `key` in one round trip, if all allow it. */
   consume(key: string, policy: RatePolicy, cost: number): Promise<RateLimitResult> {
-    return this.#run(key, policy, String(cost), 'c').then((reply) => toResult(reply, policy));
+    return this.#run(key, policy, String(cost), 'c', true) as Promise<RateLimitResult>;
   }
 
   /** What `consume(key, policy, 1)` would decide, consuming nothing. */
   peek(key: string, policy: RatePolicy): Promise<RateLimitResult> {
-    return this.#run(key, policy, '0', 'p').then((reply) => toResult(reply, policy));
+    return this.#run(key, policy, '0', 'p', true) as Promise<RateLimitResult>;
   }
 
   /** Deletes `key` under every limit of `policy`. */
   async reset(key: string, policy: RatePolicy): Promise<void> {
-    await this.#run(key, policy, '0', 'r');
+    await this.#run(key, policy, '0', 'r', false);
   }
 
-  #run(key: string, policy: RatePolicy, cost: string, mode: string): Promise<unknown> {
+  #run(key: string, policy: RatePolicy, cost: string, mode: string, parse: boolean): Promise<unknown> {
     const script = redisScript(policy.algorithm);
     const keys = this.#keys(key, policy);
     const args = this.#args(policy, cost, mode);
-    return this.#runner.runSha(script.sha, keys, args).catch((error: unknown) => {
-      if (!String((error as { message?: unknown } | null)?.message).startsWith('NOSCRIPT')) throw error;
-      return this.#runner.runScript(script.source, keys, args);
-    });
+    // One promise on the hot path: parse on success, EVAL only when Redis does not know the script.
+    return this.#runner.runSha(script.sha, keys, args).then(
+      (reply) => (parse ? toResult(reply, policy) : reply),
+      (error: unknown) => {
+        if (!String((error as { message?: unknown } | null)?.message).startsWith('NOSCRIPT')) throw error;
+        return this.#runner
+          .runScript(script.source, keys, args)
+          .then((reply) => (parse ? toResult(reply, policy) : reply));
+      },
+    );
   }
 
   #keys(key: string, policy: RatePolicy): string[] {
+    // The algorithm is part of the key: two algorithms keep different state, and must never read each other's.
+    const prefix = this.#prefix + TAGS[policy.algorithm];
     const count = policy.limits.length;
-    if (count === 1) return [this.#prefix + key];
+    if (count === 1) return [prefix + key];
     // One hash slot for all limits of a key, so the script also runs on Redis Cluster.
     const keys = new Array<string>(count);
-    for (let i = 0; i < count; i++) keys[i] = `${this.#prefix}{${key}}:${i}`;
+    for (let i = 0; i < count; i++) keys[i] = `${prefix}{${key}}:${i}`;
     return keys;
   }
 
