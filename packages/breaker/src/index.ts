@@ -1,15 +1,21 @@
-/**
- * Says hello from `@weft/breaker`. Replace this with the package's real API.
- *
- * @example
- * ```ts
- * import { hello } from '@weft/breaker';
- * hello('world'); // 'hello, world'
- * ```
- */
-export function hello(name: string): string {
-  if (typeof name !== 'string' || name.length === 0) {
-    throw new TypeError(`name: expected a non-empty string, got ${JSON.stringify(name)}`);
-  }
-  return `hello, ${name}`;
-}
+export type {
+  CircuitBreakerEvents,
+  CircuitBreakerJSON,
+  CircuitBreakerStats,
+  CircuitState,
+  ExecuteOptions,
+  Guarded,
+  OpenReason,
+} from './circuit-breaker';
+export { CircuitBreaker } from './circuit-breaker';
+export type { RejectReason } from './errors';
+export {
+  BrokenCircuitError,
+  BulkheadFullError,
+  isBrokenCircuitError,
+  isBulkheadFullError,
+  isTimeoutError,
+  TimeoutError,
+} from './errors';
+export type { CircuitBreakerOptions, HalfOpenOverflow, WindowOptions } from './options';
+export type { WindowJSON } from './window';
