@@ -42,8 +42,10 @@ const noParams: Readonly<Record<string, string>> = Object.freeze(Object.create(n
 export let responseOf: (ctx: Context) => { body: ResponseBody | undefined; status: number | undefined };
 /** Internal access to the settings a context was created with. */
 export let settingsOf: (ctx: Context) => ContextSettings;
-/** Aborts a context's signal (creating it if needed) with the given cause. */
+/** Aborts a context's signal (if created) with the given cause. */
 export let abortContext: (ctx: Context, cause: AbortCause) => void;
+/** The abort reason of a context once it has been aborted (or its client has gone), else undefined. */
+export let abortReasonOf: (ctx: Context) => RequestAbortedError | undefined;
 
 /**
  * One request and its response. Middleware and handlers receive it; `ctx.state` carries data between them.
@@ -89,6 +91,16 @@ export class Context<State extends Record<string, unknown> = Record<string, unkn
   static {
     responseOf = (ctx) => ({ body: ctx.#responseBody, status: ctx.#status });
     settingsOf = (ctx) => ctx.#settings;
+    abortReasonOf = (ctx) => {
+      if (ctx.#abortCause === undefined) {
+        // No listener is attached unless ctx.signal was read, so a departed client is noticed here, cheaply.
+        if (!ctx.res.destroyed || ctx.res.writableFinished) return undefined;
+        ctx.#disconnect();
+      }
+      return (
+        (ctx.#controller?.signal.reason as RequestAbortedError | undefined) ?? new RequestAbortedError(ctx.#abortCause!)
+      );
+    };
     abortContext = (ctx, cause) => {
       if (ctx.#abortCause !== undefined) return;
       ctx.#abortCause = cause;

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { compose, type Middleware, type Next } from '@weft/compose';
 import { Emitter } from '@weft/emitter';
 import { describe, type TimerHandle } from '@weft/reactor';
-import { abortContext, Context, type ContextSettings, type ResponseBody, responseOf } from './context';
+import { abortContext, abortReasonOf, Context, type ContextSettings, type ResponseBody, responseOf } from './context';
 import { HttpError, toProblem } from './errors';
 import { type InjectRequest, type InjectResponse, inject } from './inject';
 import { createLifecycle, type Lifecycle } from './lifecycle';
@@ -94,8 +94,17 @@ interface Route {
 }
 
 const routeOptionKeys = new Set(['timeoutMs', 'bodyLimit']);
-// The chain stops entering layers once the request's signal aborts (client gone, deadline, shutdown).
-const signalOf = (ctx: Context) => ctx.signal;
+/**
+ * The chain stops entering layers once the request is aborted (client gone, deadline, shutdown): `next()` then
+ * rejects with the abort reason. A field check per layer, so requests that never read `ctx.signal` need no
+ * AbortController.
+ */
+function guarded(layer: Middleware<Context>): Middleware<Context> {
+  return (ctx, next) => {
+    const reason = abortReasonOf(ctx);
+    return reason === undefined ? layer(ctx, next) : Promise.reject(reason);
+  };
+}
 
 /**
  * An HTTP server and gateway: middleware in onion order (`@weft/compose`), routes on find-my-way, graceful close,
@@ -328,7 +337,11 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
     this.server.closeIdleConnections();
     // A connection whose response has just been written turns idle only once Node has detached it: sweep until
     // every connection is gone, so a keep-alive socket never holds close() up to its keep-alive timeout.
-    const sweep = setInterval(() => this.server.closeIdleConnections(), 50);
+    const sweep = setInterval(() => {
+      this.#sweepDisconnected();
+      this.server.closeIdleConnections();
+    }, 50);
+    this.#sweepDisconnected();
     closed.then(() => clearInterval(sweep));
     if (this.#inflight.size > 0) {
       const { clock, shutdownTimeoutMs } = this.options;
@@ -350,6 +363,11 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
     this.#upstreams.clear();
     this.#transition('CLOSED');
     this.events.emit('closed');
+  }
+
+  /** Completes in-flight requests whose client has gone (their handlers see it through ctx.signal). */
+  #sweepDisconnected(): void {
+    for (const ctx of this.#inflight) abortReasonOf(ctx);
   }
 
   /** Moves the lifecycle actor and mirrors its state in a field the hot path reads. */
@@ -443,7 +461,7 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
             ...(this.#middleware as Middleware<Context>[]),
             ...route.handlers,
           ];
-      route.chain = compose(layers, { signal: signalOf }) as (ctx: Context) => Promise<void>;
+      route.chain = compose(layers.map(guarded)) as (ctx: Context) => Promise<void>;
       route.chainVersion = this.#version;
     }
     return route.chain;
