@@ -114,6 +114,16 @@ if now ~= nil then ttlSlack = 60000 else
   local clock = redis.call('TIME')
   now = (tonumber(clock[1]) - 1700000000) * 1000 + tonumber(clock[2]) / 1000
 end
+-- The common case, one limit: no selection, no tables.
+if #KEYS == 1 and ARGV[2] == 'c' then
+  local L, W, cost = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[1])
+  local ok, r, rs, ry, a, b, c = evaluate(KEYS[1], L, W, cost, now)
+  if ok then
+    save(KEYS[1], rs, now, a, b, c)
+    return { 1, 1, r, ceilMs(rs), 0 }
+  end
+  return { 0, 1, r, ceilMs(rs), ceilMs(ry) }
+end
 local function decide(cost)
   local all, pick, rem, reset, retry, nexts = true, 1, 0, 0, 0, {}
   for i = 1, #KEYS do
