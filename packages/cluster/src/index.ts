@@ -1,15 +1,27 @@
-/**
- * Says hello from `@weft/cluster`. Replace this with the package's real API.
- *
- * @example
- * ```ts
- * import { hello } from '@weft/cluster';
- * hello('world'); // 'hello, world'
- * ```
- */
-export function hello(name: string): string {
-  if (typeof name !== 'string' || name.length === 0) {
-    throw new TypeError(`name: expected a non-empty string, got ${JSON.stringify(name)}`);
-  }
-  return `hello, ${name}`;
-}
+export type { Clock, TimerHandle } from './clock';
+export { systemClock } from './clock';
+export type { SerializedError } from './errors';
+export {
+  CrashLoopError,
+  deserializeError,
+  IpcClosedError,
+  IpcTimeoutError,
+  isCrashLoopError,
+  isIpcClosedError,
+  isIpcTimeoutError,
+  isReloadError,
+  isRemoteError,
+  isWorkerStartError,
+  ReloadError,
+  serializeError,
+  WorkerStartError,
+} from './errors';
+export type { WorkerState } from './lifecycle';
+export { lifecycleMachine } from './lifecycle';
+export type { IpcMessage, RequestOptions } from './rpc';
+export type { ReadyWhen, SuperviseOptions, SupervisorEvents, WorkerInfo } from './supervisor';
+export { Supervisor, supervise } from './supervisor';
+export type { FromPrimary, ShutdownHook } from './worker';
+export { isPrimary, worker } from './worker';
+export type { ReadText } from './worker-count';
+export { autoWorkerCount, cgroupCpuLimit } from './worker-count';
