@@ -10,8 +10,7 @@ export interface Deadline {
 
 /**
  * Deadlines that all have the same length expire in the order they were set, so one FIFO and one timer serve
- * every pending store call of a limiter (instead of a timer per call). Answered calls are only marked settled
- * and dropped when they reach the head.
+ * every pending store call of a limiter (instead of a timer per call).
  */
 export class DeadlineQueue {
   readonly #clock: Clock;
@@ -38,6 +37,20 @@ export class DeadlineQueue {
     this.#tail = deadline;
     if (this.#timer === undefined) this.#arm(this.#timeoutMs);
     return deadline;
+  }
+
+  /**
+   * Marks a call answered. Stores answer mostly in order (Redis answers each connection in order), so answered
+   * calls are dropped from the head at once and the queue stays short even with long timeouts.
+   */
+  settle(deadline: Deadline): void {
+    deadline.settled = true;
+    let head = this.#head;
+    while (head !== undefined && head.settled) {
+      head = head.next;
+    }
+    this.#head = head;
+    if (head === undefined) this.#tail = undefined;
   }
 
   #arm(ms: number): void {

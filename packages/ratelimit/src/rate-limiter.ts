@@ -273,12 +273,12 @@ export class RateLimiter {
       answer.then(
         (result) => {
           if (deadline.settled) return;
-          deadline.settled = true;
+          deadlines.settle(deadline);
           resolve(this.#finish(result));
         },
         (error: unknown) => {
           if (deadline.settled) return;
-          deadline.settled = true;
+          deadlines.settle(deadline);
           resolve(this.#failed(error, fullKey, operation, key, cost));
         },
       );
@@ -293,11 +293,11 @@ export class RateLimiter {
       const deadline = deadlines.add(() => reject(this.#timeoutError(fullKey, operation)));
       answer.then(
         (value) => {
-          deadline.settled = true;
+          if (!deadline.settled) deadlines.settle(deadline);
           resolve(value);
         },
         (error: unknown) => {
-          deadline.settled = true;
+          if (!deadline.settled) deadlines.settle(deadline);
           reject(error);
         },
       );
