@@ -26,7 +26,7 @@ type Reject = (error: unknown) => void;
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ value: undefined, done: true });
 // Synchronous read functions that keep pushing are asked again up to this many times before the loop yields.
-const ROUNDS_BEFORE_YIELD = 1024;
+const ROUNDS_BEFORE_YIELD = 16384;
 
 /**
  * The readable half of a stream: the buffer and its size against the highWaterMark, the pull loop that calls the
@@ -121,7 +121,7 @@ export class ReadSide<T> implements Side {
 
   /** Whether reading can still yield chunks (not ended and consumed, not destroyed). */
   get readable(): boolean {
-    return !this.endEmitted && !this.core.destroyed && !(this.ended && this.length === 0 && this.#endPending);
+    return !this.endEmitted && !this.core.destroyed;
   }
 
   push(chunk: T | null): boolean {
