@@ -18,10 +18,10 @@ export {
 } from './errors';
 export type { WorkerState } from './lifecycle';
 export { lifecycleMachine } from './lifecycle';
-export type { IpcMessage, RequestOptions } from './rpc';
+export type { IpcMessage, IpcMessageLiteral, RequestOptions } from './rpc';
 export type { ReadyWhen, SuperviseOptions, SupervisorEvents, WorkerInfo } from './supervisor';
 export { Supervisor, supervise } from './supervisor';
-export type { FromPrimary, ShutdownHook } from './worker';
+export type { FromPrimary, ShutdownHook, WorkerApi } from './worker';
 export { isPrimary, worker } from './worker';
 export type { ReadText } from './worker-count';
 export { autoWorkerCount, cgroupCpuLimit } from './worker-count';

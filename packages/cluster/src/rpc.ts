@@ -6,6 +6,9 @@ export interface IpcMessage {
   readonly type: string;
 }
 
+/** A request message written inline: a `type` and any other fields (`{ type: 'consume', key, cost }`). */
+export type IpcMessageLiteral = IpcMessage & { readonly [field: string]: unknown };
+
 /** Options of `request()`. */
 export interface RequestOptions {
   /** Reject with an `IpcTimeoutError` when no answer came within this many ms; 10 s by default (`Infinity`: never). */

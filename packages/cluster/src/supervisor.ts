@@ -7,7 +7,15 @@ import { type Clock, describe, systemClock, type TimerHandle } from './clock';
 import { CrashWindow } from './crash-window';
 import { CrashLoopError, ReloadError, WorkerStartError } from './errors';
 import { type LifecycleActor, startLifecycle, type WorkerState } from './lifecycle';
-import { type Handler, type IpcMessage, type RequestOptions, RpcPeer, TAG, type WireMessage } from './rpc';
+import {
+  type Handler,
+  type IpcMessage,
+  type IpcMessageLiteral,
+  type RequestOptions,
+  RpcPeer,
+  TAG,
+  type WireMessage,
+} from './rpc';
 import { autoWorkerCount } from './worker-count';
 
 /** What `sup.workers()` and the events tell about one worker. A snapshot: it does not change afterwards. */
@@ -239,6 +247,8 @@ export class Supervisor extends Emitter<SupervisorEvents> {
    * Sends `message` to one worker (its id, pid or `WorkerInfo`) and resolves with what its
    * `worker.handle(message.type, fn)` returns. Rejects like `worker.request`.
    */
+  request<R = unknown>(target: number | WorkerInfo, message: IpcMessageLiteral, options?: RequestOptions): Promise<R>;
+  request<R = unknown>(target: number | WorkerInfo, message: IpcMessage, options?: RequestOptions): Promise<R>;
   request<R = unknown>(target: number | WorkerInfo, message: IpcMessage, options?: RequestOptions): Promise<R> {
     const id = typeof target === 'number' ? target : target?.id;
     for (const managed of this.#all) {

@@ -1,6 +1,14 @@
 import cluster from 'node:cluster';
 import { describe, systemClock } from './clock';
-import { type Handler, type IpcMessage, type RequestOptions, RpcPeer, TAG, type WireMessage } from './rpc';
+import {
+  type Handler,
+  type IpcMessage,
+  type IpcMessageLiteral,
+  type RequestOptions,
+  RpcPeer,
+  TAG,
+  type WireMessage,
+} from './rpc';
 
 /** What a worker's handler receives as its second argument: nothing to tell, the primary asked. */
 export type FromPrimary = 'primary';
@@ -72,6 +80,42 @@ async function runShutdown(): Promise<void> {
   process.exit(0);
 }
 
+/** The worker-side API: see {@link worker}. */
+export interface WorkerApi {
+  /** `true` in a process forked by node:cluster. */
+  readonly isWorker: boolean;
+  /** The node:cluster worker id (unique for the primary's lifetime), or `undefined` outside a worker. */
+  readonly id: number | undefined;
+  /** Which of the supervisor's worker slots (0 … workers − 1) this worker fills, or `undefined`. */
+  readonly slot: number | undefined;
+  /** `true` when the supervisor runs in `reusePort` mode: listen with `{ reusePort: true }` and call `ready()`. */
+  readonly reusePort: boolean;
+  /**
+   * Tells the primary this worker is ready to serve. Needed with `readyWhen: 'ready'` or `reusePort`; otherwise
+   * the first `'listening'` does it, and calling it too is harmless.
+   */
+  ready(): void;
+  /**
+   * Registers what to do when the supervisor stops this worker (shutdown, reload): stop accepting work and finish
+   * what is in flight. Hooks run together; the worker exits 0 when all settle (1 if one throws), or is killed after
+   * the supervisor's `shutdownTimeoutMs`. Without hooks, Node closes the worker's servers and it exits on its own.
+   * Returns a function that removes the hook.
+   */
+  onShutdown(hook: ShutdownHook): () => void;
+  /**
+   * Sends `message` to the primary and resolves with what its `sup.handle(message.type, fn)` returns. Rejects
+   * with the handler's error (same `name`, `message`, `code`), an `IpcTimeoutError` after `timeoutMs` (10 s by
+   * default), or an `IpcClosedError` if the channel closes first.
+   */
+  request<R = unknown>(message: IpcMessageLiteral, options?: RequestOptions): Promise<R>;
+  request<R = unknown>(message: IpcMessage, options?: RequestOptions): Promise<R>;
+  /**
+   * Answers the primary's `sup.request(worker, { type, … })` with `fn(message)` (its value or its promise's).
+   * A thrown error goes back with its `name`, `message` and `code`. Returns a function that removes the handler.
+   */
+  handle<M extends IpcMessage>(type: M['type'], fn: (message: M, from: FromPrimary) => unknown): () => void;
+}
+
 /**
  * The worker side of a supervised cluster: report readiness, drain on shutdown, and talk to the primary.
  *
@@ -86,39 +130,25 @@ async function runShutdown(): Promise<void> {
  * const { remaining } = await worker.request<{ remaining: number }>({ type: 'quota', user: 'ann' }, { timeoutMs: 500 });
  * ```
  */
-export const worker = Object.freeze({
-  /** `true` in a process forked by node:cluster. */
+export const worker: WorkerApi = Object.freeze({
   get isWorker(): boolean {
     return cluster.isWorker;
   },
-  /** The node:cluster worker id (unique for the primary's lifetime), or `undefined` outside a worker. */
   get id(): number | undefined {
     return cluster.worker?.id;
   },
-  /** Which of the supervisor's worker slots (0 … workers − 1) this worker fills, or `undefined`. */
   get slot(): number | undefined {
     const slot = process.env.WEFT_CLUSTER_SLOT;
     return slot === undefined ? undefined : Number(slot);
   },
-  /** `true` when the supervisor runs in `reusePort` mode: listen with `{ reusePort: true }` and call `ready()`. */
   get reusePort(): boolean {
     return process.env.WEFT_CLUSTER_REUSE_PORT === '1';
   },
 
-  /**
-   * Tells the primary this worker is ready to serve. Needed with `readyWhen: 'ready'` or `reusePort`; otherwise
-   * the first `'listening'` does it, and calling it too is harmless.
-   */
   ready(): void {
     control('ready');
   },
 
-  /**
-   * Registers what to do when the supervisor stops this worker (shutdown, reload): stop accepting work and finish
-   * what is in flight. Hooks run together; the worker exits 0 when all settle (1 if one throws), or is killed after
-   * the supervisor's `shutdownTimeoutMs`. Without hooks, Node closes the worker's servers and it exits on its own.
-   * Returns a function that removes the hook.
-   */
   onShutdown(hook: ShutdownHook): () => void {
     if (typeof hook !== 'function') throw new TypeError(`hook: expected a function, got ${describe(hook)}`);
     hooks.push(hook);
@@ -129,11 +159,6 @@ export const worker = Object.freeze({
     };
   },
 
-  /**
-   * Sends `message` to the primary and resolves with what its `sup.handle(message.type, fn)` returns. Rejects
-   * with the handler's error (same `name`, `message`, `code`), an `IpcTimeoutError` after `timeoutMs` (10 s by
-   * default), or an `IpcClosedError` if the channel closes first.
-   */
   request<R = unknown>(message: IpcMessage, options?: RequestOptions): Promise<R> {
     let rpc: RpcPeer<FromPrimary>;
     try {
@@ -144,10 +169,6 @@ export const worker = Object.freeze({
     return rpc.request<R>(message, options);
   },
 
-  /**
-   * Answers the primary's `sup.request(worker, { type, … })` with `fn(message)` (its value or its promise's).
-   * A thrown error goes back with its `name`, `message` and `code`. Returns a function that removes the handler.
-   */
   handle<M extends IpcMessage>(type: M['type'], fn: (message: M, from: FromPrimary) => unknown): () => void {
     if (typeof type !== 'string') throw new TypeError(`type: expected a string, got ${describe(type)}`);
     if (typeof fn !== 'function') throw new TypeError(`fn: expected a function, got ${describe(fn)}`);
