@@ -46,7 +46,7 @@ export class DeadlineQueue {
   settle(deadline: Deadline): void {
     deadline.settled = true;
     let head = this.#head;
-    while (head !== undefined && head.settled) {
+    while (head?.settled) {
       head = head.next;
     }
     this.#head = head;
