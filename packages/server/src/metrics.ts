@@ -1,5 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Context } from './context';
+import type { Upstream } from './upstream';
 
 interface RouteSeries {
   requests: Counter.Internal;
@@ -34,28 +35,55 @@ export class Metrics {
     help: 'Requests denied by the rate limiter (429).',
     registers: [this.registry],
   });
+  readonly #rejected = new Counter({
+    name: 'weft_breaker_rejected_total',
+    help: 'Upstream calls answered 503 at once by an open circuit breaker, per upstream.',
+    labelNames: ['upstream'] as const,
+    registers: [this.registry],
+  });
   readonly #shed = new Counter({
     name: 'weft_shed_total',
     help: 'Requests shed (503) because the event loop was overloaded.',
-    registers: [this.registry],
-  });
-  readonly #breaker = new Gauge({
-    name: 'weft_breaker_state',
-    help: 'Circuit breaker state per upstream: 0 closed, 1 half-open, 2 open.',
-    labelNames: ['upstream'] as const,
     registers: [this.registry],
   });
   // Bound children per label set: the hot path then neither hashes labels nor allocates.
   readonly #series = new Map<string, RouteSeries>();
   #defaults = false;
 
-  constructor(inflight: () => number) {
+  constructor(inflight: () => number, upstreams: () => Iterable<Upstream>) {
     new Gauge({
       name: 'weft_http_requests_in_flight',
       help: 'Requests being handled now.',
       registers: [this.registry],
       collect() {
         this.set(inflight());
+      },
+    });
+    // Read at scrape time, so the hot path does nothing for it.
+    new Gauge({
+      name: 'weft_breaker_state',
+      help: 'Circuit breaker state per upstream: 0 closed, 1 half-open, 2 open.',
+      labelNames: ['upstream'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const upstream of upstreams()) {
+          if (upstream.breaker !== undefined)
+            this.set({ upstream: upstream.name }, breakerStateValue[upstream.breaker.state]);
+        }
+      },
+    });
+    new Gauge({
+      name: 'weft_breaker_failure_rate',
+      help: 'Failure rate (0-1) in the circuit breaker window per upstream.',
+      labelNames: ['upstream'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const upstream of upstreams()) {
+          if (upstream.breaker !== undefined)
+            this.set({ upstream: upstream.name }, upstream.breaker.stats().failureRate);
+        }
       },
     });
   }
@@ -90,8 +118,8 @@ export class Metrics {
     this.#shed.inc();
   }
 
-  breakerState(upstream: string, state: keyof typeof breakerStateValue): void {
-    this.#breaker.set({ upstream }, breakerStateValue[state]);
+  breakerRejected(upstream: string): void {
+    this.#rejected.inc({ upstream });
   }
 
   /** The Prometheus text exposition. */

@@ -115,7 +115,9 @@ describe('proxy', () => {
       res.end('unavailable');
     });
     const app = testApp({
-      upstreams: { flaky: { url: failing.url, retry: { maxAttempts: 3, initialDelayMs: 1, maxDelayMs: 2 } } },
+      upstreams: {
+        flaky: { url: failing.url, breaker: false, retry: { maxAttempts: 3, initialDelayMs: 1, maxDelayMs: 2 } },
+      },
     });
     app.all('/*', proxy('flaky'));
     const get = await app.inject('/thing');

@@ -1,5 +1,6 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { BrokenCircuitError, BulkheadFullError, CircuitState, OpenReason } from '@weft/breaker';
 import { compose, type Middleware, type Next } from '@weft/compose';
 import { Emitter } from '@weft/emitter';
 import { describe, type TimerHandle } from '@weft/reactor';
@@ -73,6 +74,16 @@ export type ServerEvents = {
   shed: [req: IncomingMessage];
   /** A request was answered 429 by the rate limiter. */
   limited: [ctx: Context, retryAfterMs: number];
+  /** The circuit breaker of an upstream changed state (emitted before the event of the new state). */
+  breakerStateChange: [upstream: string, from: CircuitState, to: CircuitState];
+  /** The circuit breaker of an upstream opened: its calls are answered 503 at once. */
+  breakerOpen: [upstream: string, reason: OpenReason];
+  /** The circuit breaker of an upstream went half-open after `openForMs`: the next calls probe it. */
+  breakerHalfOpen: [upstream: string, openForMs: number];
+  /** The circuit breaker of an upstream closed again after `notClosedForMs`. */
+  breakerClose: [upstream: string, notClosedForMs: number];
+  /** A call to an upstream was rejected by its open circuit breaker (and answered 503). */
+  breakerReject: [upstream: string, error: BrokenCircuitError | BulkheadFullError];
 };
 
 interface RouteDefinition<State extends Record<string, unknown>> {
@@ -171,12 +182,17 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
     this.#rateLimit = rateLimit
       ? rateLimitLayer(rateLimit, clock, (ctx, result) => this.events.emit('limited', ctx, result.retryAfterMs))
       : undefined;
+    for (const name of this.options.upstreams.keys()) this.#upstream(name);
     if (operations.metrics) {
-      const metrics = new Metrics(() => this.#inflight.size);
+      const metrics = new Metrics(
+        () => this.#inflight.size,
+        () => this.#upstreams.values(),
+      );
       this.#metrics = metrics;
       this.events.on('response', (ctx, durationMs) => metrics.observe(ctx, durationMs));
       this.events.on('limited', () => metrics.limited());
       this.events.on('shed', () => metrics.shed());
+      this.events.on('breakerReject', (upstream) => metrics.breakerRejected(upstream));
     }
     this.#fallback = this.#makeRoute(undefined, [this.#notFound], {}, false);
     this.#addOperations();
@@ -390,8 +406,22 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
         this.options.clock,
       );
       this.#upstreams.set(nameOrUrl, upstream);
+      this.#relayBreaker(upstream);
     }
     return upstream;
+  }
+
+  /** Re-emits an upstream's breaker events on `app.events`, named after the upstream. */
+  #relayBreaker(upstream: Upstream): void {
+    const breaker = upstream.breaker;
+    if (breaker === undefined) return;
+    const { name } = upstream;
+    const events = this.events;
+    breaker.events.on('stateChange', (from, to) => events.emit('breakerStateChange', name, from, to));
+    breaker.events.on('open', (reason) => events.emit('breakerOpen', name, reason));
+    breaker.events.on('halfOpen', (openForMs) => events.emit('breakerHalfOpen', name, openForMs));
+    breaker.events.on('close', (notClosedForMs) => events.emit('breakerClose', name, notClosedForMs));
+    breaker.events.on('reject', (error) => events.emit('breakerReject', name, error));
   }
 
   #add(methods: readonly HttpMethod[], path: string, args: unknown[]): this {

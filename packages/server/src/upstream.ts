@@ -1,8 +1,9 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
+import { CircuitBreaker, isBrokenCircuitError } from '@weft/breaker';
 import type { Clock } from '@weft/reactor';
 import { exponential, retry } from '@weft/retry';
-import { Pool } from 'undici';
+import { type Dispatcher, Pool } from 'undici';
 import type { Context } from './context';
 import { HttpError } from './errors';
 import type { ResolvedUpstream, UpstreamRetryOptions } from './options';
@@ -50,12 +51,27 @@ class UpstreamTimeout extends Error {
 }
 
 /**
- * A named upstream: a pooled undici connection set to one origin, with the retry (and, once `@weft/breaker` is
- * available, circuit-breaker) settings every route proxying to it shares.
+ * An upstream answered 5xx: a failure for its circuit breaker, though the answer itself still goes to the client
+ * (unless a retry replaces it), so the error carries the response with its unread body.
+ */
+class FailedStatus extends Error {
+  constructor(readonly response: Dispatcher.ResponseData) {
+    super(`upstream answered ${response.statusCode}`);
+  }
+}
+
+/**
+ * A named upstream: a pooled undici connection set to one origin, behind one `@weft/breaker` circuit breaker,
+ * with the retry settings every route proxying to it shares.
  */
 export class Upstream {
   readonly name: string;
   readonly settings: ResolvedUpstream;
+  /**
+   * The upstream's circuit breaker (undefined when `breaker: false`): network errors, timeouts and 5xx answers
+   * count as failures; while it is open, calls are answered 503 at once without touching the upstream.
+   */
+  readonly breaker: CircuitBreaker | undefined;
   readonly #pool: Pool;
   readonly #basePath: string;
   readonly #clock: Clock;
@@ -66,6 +82,21 @@ export class Upstream {
     this.#pool = new Pool(settings.url.origin, { connections: settings.connections });
     this.#basePath = settings.url.pathname === '/' ? '' : settings.url.pathname.replace(/\/$/, '');
     this.#clock = clock;
+    const b = settings.breaker;
+    this.breaker =
+      b === false
+        ? undefined
+        : new CircuitBreaker({
+            name: settings.name,
+            window: { type: 'count', size: b.windowSize },
+            failureRateThreshold: b.failureRateThreshold,
+            minimumCalls: Math.min(b.minimumCalls, b.windowSize),
+            openDurationMs: b.openDurationMs,
+            halfOpenMaxCalls: b.halfOpenMaxCalls,
+            // A client error (4xx) or a caller that gave up says nothing about the upstream's health.
+            isFailure: (error) => !(error instanceof HttpError) || error.status >= 500,
+            clock,
+          });
   }
 
   /** Forwards the request of `ctx` and sets its status, headers and (streamed) body from the upstream's answer. */
@@ -76,7 +107,8 @@ export class Upstream {
     const method = ctx.method;
     const policy = options.retry;
     const attempts = policy && idempotent.has(method) && !hasBody ? policy.maxAttempts : 1;
-    const send = async (attempt: number) => {
+    const breaker = options.breaker ? this.breaker : undefined;
+    const call = async (): Promise<Dispatcher.ResponseData> => {
       // The attempt's deadline runs on the server's clock and covers the wait for the response head; a streaming body
       // is then bounded by undici's idle bodyTimeout instead, so a long download is not cut off.
       const deadline = new AbortController();
@@ -94,6 +126,22 @@ export class Upstream {
           throw this.#gatewayError(deadline.signal.aborted ? deadline.signal.reason : error, ctx);
         })
         .finally(() => this.#clock.clearTimeout(timer));
+      if (breaker !== undefined && response.statusCode >= 500) throw new FailedStatus(response);
+      return response;
+    };
+    const send = async (attempt: number) => {
+      let response: Dispatcher.ResponseData;
+      if (breaker === undefined) {
+        response = await call();
+      } else {
+        try {
+          response = await breaker.executeWith({ signal: ctx.signal }, call);
+        } catch (error) {
+          if (error instanceof FailedStatus) response = error.response;
+          else if (isBrokenCircuitError(error)) throw this.#circuitOpen(error.retryAfterMs, error);
+          else throw error;
+        }
+      }
       if (attempt < attempts && retryStatuses.has(response.statusCode)) {
         await response.body.dump().catch(() => undefined);
         throw new RetryableStatus(response.statusCode, response.headers);
@@ -106,8 +154,9 @@ export class Upstream {
         : await retry(({ attempt }) => send(attempt), {
             maxAttempts: attempts,
             backoff: exponential({ initialMs: policy.initialDelayMs, maxMs: policy.maxDelayMs }),
+            // Network errors (502) are retried; a timeout (504) or an open circuit (503) is not.
             shouldRetry: (error) =>
-              error instanceof RetryableStatus || (error instanceof HttpError && error.status !== 504),
+              error instanceof RetryableStatus || (error instanceof HttpError && error.status === 502),
             signal: ctx.signal,
             clock: this.#clock,
           }).catch((error: unknown) => {
@@ -120,6 +169,17 @@ export class Upstream {
       if (value !== undefined && !hopByHop.has(name)) ctx.res.setHeader(name, value);
     }
     ctx.send(response.body);
+  }
+
+  /** The fallback while the circuit is open: a 503 problem with `Retry-After` (when the circuit may close). */
+  #circuitOpen(retryAfterMs: number, cause: unknown): HttpError {
+    const seconds = Number.isFinite(retryAfterMs) ? Math.max(1, Math.ceil(retryAfterMs / 1_000)) : undefined;
+    return new HttpError(503, `upstream "${this.name}" is failing; its circuit breaker is open`, {
+      cause,
+      expose: true,
+      headers: seconds === undefined ? undefined : { 'retry-after': String(seconds) },
+      extensions: { upstream: this.name },
+    });
   }
 
   /** Closes the pooled connections. */
