@@ -18,7 +18,7 @@ describe.each(algorithms)('%s against its reference model', (algorithm) => {
       fc.asyncProperty(limitArb, opsArb, async (spec, ops) => {
         await run(algorithm, [spec], ops);
       }),
-      { numRuns: 150 },
+      { numRuns: 100 },
     );
   });
 
@@ -27,7 +27,7 @@ describe.each(algorithms)('%s against its reference model', (algorithm) => {
       fc.asyncProperty(limitArb, limitArb, opsArb, async (a, b, ops) => {
         await run(algorithm, [a, b], ops);
       }),
-      { numRuns: 100 },
+      { numRuns: 60 },
     );
   });
 
@@ -90,7 +90,7 @@ describe('documented accuracy (README table)', () => {
             }
           }
         }),
-        { numRuns: 100 },
+        { numRuns: 60 },
       );
     },
   );
@@ -110,7 +110,7 @@ describe('documented accuracy (README table)', () => {
           }
         }
       }),
-      { numRuns: 100 },
+      { numRuns: 60 },
     );
   });
 
@@ -120,7 +120,7 @@ describe('documented accuracy (README table)', () => {
         const allowedAt = await run('fixed-window', [spec], ops);
         expect(worst(allowedAt, (d) => d < spec.windowMs)).toBeLessThanOrEqual(2 * spec.limit);
       }),
-      { numRuns: 100 },
+      { numRuns: 60 },
     );
     // The edge case it is known for: a full window at its very end, then a full one at the start of the next.
     const reactor = new Reactor();

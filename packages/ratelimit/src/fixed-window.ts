@@ -27,8 +27,27 @@ export const fixedWindow: AlgorithmStep = {
     out.remaining = limit - count;
     out.resetMs = count > 0 ? start + windowMs - now : 0;
   },
+  // With Redis's own time the window is the key's TTL (a plain counter, as cheap as INCRBY: no TIME call);
+  // with a caller's clock (tests in virtual time) the start is kept, as in memory.
   lua: `
+local needsTime = false
 local function evaluate(key, L, W, cost, now)
+  if now == nil then
+    local count = tonumber(redis.call('GET', key)) or 0
+    local rest = W
+    local fresh = 1
+    if count > 0 then
+      rest = redis.call('PTTL', key)
+      fresh = 0
+      if rest <= 0 then count, rest, fresh = 0, W, 1 end
+    end
+    local allowed = count + cost <= L
+    local retry = 0
+    if allowed then count = count + cost else retry = rest end
+    local reset = 0
+    if count > 0 then reset = rest end
+    return allowed, L - count, reset, retry, fresh, count, 0
+  end
   local s = redis.call('HMGET', key, 's', 'c')
   local start = tonumber(s[1])
   local count = tonumber(s[2]) or 0
@@ -44,6 +63,14 @@ local function evaluate(key, L, W, cost, now)
   return allowed, L - count, reset, retry, start, count, 0
 end
 local function save(key, resetMs, now, a, b, c)
+  if now == nil then
+    if a == 1 then
+      redis.call('SET', key, b, 'PX', math.ceil(resetMs))
+    else
+      redis.call('SET', key, b, 'KEEPTTL')
+    end
+    return
+  end
   redis.call('HSET', key, 's', num(a), 'c', num(b))
   redis.call('PEXPIRE', key, ttl(resetMs))
 end

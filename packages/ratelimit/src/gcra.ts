@@ -31,6 +31,7 @@ export const gcra: AlgorithmStep = {
     out.resetMs = ahead / limit;
   },
   lua: `
+local needsTime = true
 local function evaluate(key, L, W, cost, now)
   local nowScaled = now * L
   local base = tonumber(redis.call('GET', key)) or nowScaled

@@ -196,6 +196,24 @@ describe.each(Object.keys(clients))('RedisStore with %s', (kind) => {
     expect(await fixed.consume('same')).toMatchObject({ allowed: true, remaining: 0 });
   });
 
+  it('fixed-window with Redis time: the window is the key’s TTL, and a new one opens when it ends', async () => {
+    const store = (await connect()).store(`window:${kind}:`);
+    const limiter = new RateLimiter({ algorithm: 'fixed-window', limit: 1, windowMs: 40, store, ...patient });
+    expect(await limiter.consume('w')).toMatchObject({ allowed: true, remaining: 0 });
+    const denied = await limiter.consume('w');
+    expect(denied.allowed).toBe(false);
+    expect(denied.retryAfterMs).toBeGreaterThan(0);
+    expect(denied.retryAfterMs).toBeLessThanOrEqual(40);
+    // Real Redis expiry: wait (bounded) for the window to end.
+    let reopened = false;
+    for (let i = 0; i < 100 && !reopened; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      reopened = (await limiter.peek('w')).allowed;
+    }
+    expect(reopened).toBe(true);
+    expect(await limiter.consume('w')).toMatchObject({ allowed: true, remaining: 0, resetMs: 40 });
+  });
+
   it('lets keys expire in Redis once they are back to a full quota', async () => {
     const store = (await connect()).store(`ttl:${kind}:`);
     const limiter = new RateLimiter({ algorithm: 'fixed-window', limit: 5, windowMs: 60_000, store, ...patient });
@@ -258,7 +276,7 @@ describe('Lua scripts against the reference models', () => {
         const store = new RedisStore({ client, prefix: `model:${algorithm}:${run++}:`, clock: reactor });
         await replay(algorithm, b ? [a, b] : [a], ops, reactor, (policy, cost) => store.consume('k', policy, cost));
       }),
-      { numRuns: 25 },
+      { numRuns: 15 },
     );
   });
 });

@@ -110,7 +110,7 @@ if ARGV[2] == 'r' then
   return 0
 end
 local now = tonumber(ARGV[3])
-if now ~= nil then ttlSlack = 60000 else
+if now ~= nil then ttlSlack = 60000 elseif needsTime then
   local clock = redis.call('TIME')
   now = (tonumber(clock[1]) - 1700000000) * 1000 + tonumber(clock[2]) / 1000
 end

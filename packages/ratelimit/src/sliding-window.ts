@@ -39,6 +39,7 @@ export const slidingWindow: AlgorithmStep = {
     out.resetMs = current > 0 ? 2 * windowMs - elapsed : previous > 0 ? windowMs - elapsed : 0;
   },
   lua: `
+local needsTime = true
 local function evaluate(key, L, W, cost, now)
   local index = math.floor(now / W)
   local s = redis.call('HMGET', key, 'i', 'c', 'p')

@@ -29,6 +29,7 @@ export const tokenBucket: AlgorithmStep = {
     out.resetMs = used / limit;
   },
   lua: `
+local needsTime = true
 local function evaluate(key, L, W, cost, now)
   local s = redis.call('HMGET', key, 'u', 't')
   local used = tonumber(s[1]) or 0
