@@ -581,3 +581,43 @@ describe('CircuitBreaker: events', () => {
     expect(durations).toEqual([30, -70]);
   });
 });
+
+describe('CircuitBreaker: lean and measured paths agree', () => {
+  it('counts the same outcomes and trips at the same call whether or not anyone listens', async () => {
+    const clock = new Reactor();
+    const options = {
+      clock,
+      window: { type: 'time', durationMs: 1_000, buckets: 5 },
+      minimumCalls: 5,
+      failureRateThreshold: 0.6,
+      openDurationMs: 300,
+      halfOpenMaxCalls: 2,
+    } as const;
+    const lean = new CircuitBreaker(options);
+    const measured = new CircuitBreaker(options);
+    measured.events.on('success', () => {});
+    const states = new Set<string>();
+    let seed = 3;
+    for (let i = 0; i < 400; i++) {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      const fn = seed % 5 < 2 ? boom : ok;
+      const [a, b] = await Promise.all([settle(lean.execute(fn)), settle(measured.execute(fn))]);
+      expect(String(a)).toBe(String(b));
+      expect(lean.stats()).toEqual(measured.stats());
+      states.add(lean.state);
+      clock.advance(seed % 60);
+    }
+    expect([...states].sort()).toEqual(['closed', 'half-open', 'open']);
+  });
+
+  it('reports NaN as the duration of a call that started before the first listener was added', async () => {
+    const clock = new Reactor();
+    const breaker = new CircuitBreaker({ clock });
+    const call = breaker.execute(after(clock, 10));
+    const durations: number[] = [];
+    breaker.events.on('success', (ms) => durations.push(ms));
+    await clock.advanceAsync(10);
+    await call;
+    expect(durations).toEqual([Number.NaN]);
+  });
+});

@@ -176,13 +176,13 @@ function restOf(args: IArguments, from: number): unknown[] {
  * ```
  */
 export class CircuitBreaker<TFallback = never> {
-  /** The breaker's events; listeners run synchronously, as with `node:events`. */
-  readonly events: Emitter<CircuitBreakerEvents> = new Emitter<CircuitBreakerEvents>();
+  /** Made on first use: a breaker nobody listens to does not carry an emitter. */
+  #events: Emitter<CircuitBreakerEvents> | undefined = undefined;
   readonly #options: ResolvedOptions;
   readonly #clock: Clock;
   readonly #window: OutcomeWindow;
-  /** True when the clock must be read around every call: slow-call detection or a time window. */
-  readonly #measure: boolean;
+  /** No timeout and no slow-call rule: a closed circuit needs nothing per call but two settle handlers. */
+  readonly #lean: boolean;
   readonly #fallback: Fallback | undefined;
   #snapshot: BreakerSnapshot = breakerMachine.initialSnapshot;
   #state: CircuitState = 'closed';
@@ -200,10 +200,10 @@ export class CircuitBreaker<TFallback = never> {
   #halfOpenAt = 0;
   #timer: TimerHandle | undefined = undefined;
   #waiters: (() => void)[] | undefined = undefined;
-  readonly #onOpenElapsed = (): void => {
-    this.#timer = undefined;
-    this.#transition(HALF_OPEN, 'manual');
-  };
+  /** The settle handlers of lean calls, made once per state (they only need the state's generation). */
+  #onFulfilled: ((value: unknown) => unknown) | undefined = undefined;
+  #onRejected: ((error: unknown) => unknown) | undefined = undefined;
+  #onOpenElapsed: (() => void) | undefined = undefined;
 
   /**
    * @param options - see {@link CircuitBreakerOptions}; bad values throw a `RangeError`/`TypeError` naming the
@@ -217,9 +217,15 @@ export class CircuitBreaker<TFallback = never> {
     this.#window =
       o.window.type === 'count'
         ? new CountWindow(o.window.size, now)
-        : new TimeWindow(o.window.durationMs, o.window.buckets, now);
-    this.#measure = o.window.type === 'time' || o.slowCallDurationMs !== Infinity;
+        : new TimeWindow(o.window.durationMs, o.window.buckets, o.clock);
+    this.#lean = o.timeoutMs === 0 && o.slowCallDurationMs === Infinity;
     this.#fallback = o.fallback;
+  }
+
+  /** The breaker's events (a typed `@weft/emitter`); listeners run synchronously, as with `node:events`. */
+  get events(): Emitter<CircuitBreakerEvents> {
+    if (this.#events === undefined) this.#events = new Emitter<CircuitBreakerEvents>();
+    return this.#events;
   }
 
   /** The breaker's `name` option (`'breaker'` by default). */
@@ -255,7 +261,64 @@ export class CircuitBreaker<TFallback = never> {
     // biome-ignore lint/complexity/noArguments: counting arguments without a rest array keeps execute allocation-free
     const argc = arguments.length - 1;
     // biome-ignore lint/complexity/noArguments: see above
-    return this.#run(fn, undefined, argc, a, b, c, argc > 3 ? restOf(arguments, 1) : undefined);
+    return this.#call(fn, argc, a, b, c, argc > 3 ? restOf(arguments, 1) : undefined);
+  }
+
+  /**
+   * The lean path: a closed circuit, no timeout, no slow-call rule, nobody timing calls, room in the bulkhead
+   * and no arguments a fallback would need. The call's promise is chained to the handlers of the current state:
+   * no closure, no signal, no clock reading. Anything else takes `#run`.
+   */
+  #call(fn: AnyFn, argc: number, a: unknown, b: unknown, c: unknown, rest: unknown[] | undefined): Promise<unknown> {
+    if (
+      this.#state !== 'closed' ||
+      !this.#lean ||
+      this.#inFlight >= this.#options.maxConcurrent ||
+      (argc !== 0 && this.#fallback !== undefined) ||
+      this.#timed()
+    ) {
+      return this.#run(fn, undefined, argc, a, b, c, rest);
+    }
+    if (this.#onFulfilled === undefined) this.#bindHandlers();
+    this.#inFlight++;
+    let result: unknown;
+    try {
+      result = invoke(fn, NEVER_ABORTED, argc, a, b, c, rest);
+    } catch (error) {
+      return Promise.reject(error).then(undefined, this.#onRejected);
+    }
+    return (result instanceof Promise ? result : Promise.resolve(result)).then(this.#onFulfilled, this.#onRejected);
+  }
+
+  /** True if someone listens for call durations. */
+  #timed(): boolean {
+    const events = this.#events;
+    return events !== undefined && (events.listenerCount('success') !== 0 || events.listenerCount('failure') !== 0);
+  }
+
+  /** Makes the settle handlers of lean calls for the current state (dropped at every state change). */
+  #bindHandlers(): void {
+    const generation = this.#generation;
+    this.#onFulfilled = (value) => {
+      this.#inFlight--;
+      this.#succeeded(generation, false, Number.NaN);
+      return value;
+    };
+    this.#onRejected = (error) => {
+      this.#inFlight--;
+      return this.#failed(
+        error,
+        generation,
+        false,
+        Number.NaN,
+        undefined,
+        0,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+      );
+    };
   }
 
   /**
@@ -292,7 +355,7 @@ export class CircuitBreaker<TFallback = never> {
   wrap<A extends unknown[], R>(fn: Guarded<A, R>): (...args: A) => Promise<R | TFallback> {
     if (typeof fn !== 'function') throw new TypeError(`fn: expected a function, got ${describe(fn)}`);
     const run = (argc: number, a: unknown, b: unknown, c: unknown, rest: unknown[] | undefined) =>
-      this.#run(fn as AnyFn, undefined, argc, a, b, c, rest);
+      this.#call(fn as AnyFn, argc, a, b, c, rest);
     return function guarded(a?: unknown, b?: unknown, c?: unknown) {
       // biome-ignore lint/complexity/noArguments: see execute
       const argc = arguments.length;
@@ -391,6 +454,12 @@ export class CircuitBreaker<TFallback = never> {
 
   #schedule(delayMs: number, now: number): void {
     this.#halfOpenAt = now + delayMs;
+    if (this.#onOpenElapsed === undefined) {
+      this.#onOpenElapsed = () => {
+        this.#timer = undefined;
+        this.#transition(HALF_OPEN, 'manual');
+      };
+    }
     const timer = this.#clock.setTimeout(this.#onOpenElapsed, delayMs);
     // A waiting breaker must not keep the process alive.
     timer.unref?.();
@@ -409,6 +478,7 @@ export class CircuitBreaker<TFallback = never> {
     this.#state = to;
     this.#isolated = next.value === 'open.isolated';
     this.#generation++;
+    this.#onFulfilled = this.#onRejected = undefined;
     if (this.#timer !== undefined) {
       clock.clearTimeout(this.#timer);
       this.#timer = undefined;
@@ -427,13 +497,14 @@ export class CircuitBreaker<TFallback = never> {
     if (to === 'open') this.#openedAt = now;
     if (to !== 'half-open') this.#wakeAll();
     if (from !== to) {
-      const events = this.events;
+      const events = this.#events;
+      if (events === undefined) return true;
       events.emit('stateChange', from, to);
       if (to === 'open') events.emit('open', reason);
       else if (to === 'half-open') events.emit('halfOpen', now - openedAt);
       else events.emit('close', now - leftClosedAt);
     } else if (this.#isolated) {
-      this.events.emit('open', reason);
+      this.#events?.emit('open', reason);
     }
     return true;
   }
@@ -479,9 +550,7 @@ export class CircuitBreaker<TFallback = never> {
     }
     if (probe) this.#probes++;
     const generation = this.#generation;
-    const events = this.events;
-    const measure = this.#measure || events.listenerCount('success') !== 0 || events.listenerCount('failure') !== 0;
-    const start = measure ? this.#clock.now() : 0;
+    const start = this.#clock.now();
     this.#inFlight++;
     let result: unknown;
     try {
@@ -491,22 +560,21 @@ export class CircuitBreaker<TFallback = never> {
           : await this.#invokeWithTimeout(fn, callerSignal, argc, a, b, c, rest);
     } catch (error) {
       this.#inFlight--;
-      const end = measure ? this.#clock.now() : 0;
-      return this.#failed(error, generation, probe, start, end, callerSignal, argc, a, b, c, rest);
+      return this.#failed(error, generation, probe, this.#clock.now() - start, callerSignal, argc, a, b, c, rest);
     }
     this.#inFlight--;
-    const end = measure ? this.#clock.now() : 0;
-    this.#succeeded(generation, probe, end - start, end);
+    this.#succeeded(generation, probe, this.#clock.now() - start);
     return result;
   }
 
-  #succeeded(generation: number, probe: boolean, durationMs: number, now: number): void {
+  /** Counts a success (if the call's state still holds) and emits it; `durationMs` is NaN when not measured. */
+  #succeeded(generation: number, probe: boolean, durationMs: number): void {
     const o = this.#options;
     const slow = durationMs >= o.slowCallDurationMs;
     let reason: OpenReason | null = null;
     let closing = false;
     if (generation === this.#generation) {
-      this.#window.record(slow ? SLOW : 0, now);
+      this.#window.record(slow ? SLOW : 0);
       if (probe) {
         if (slow) reason = 'probeFailure';
         else closing = ++this.#probeSuccesses >= o.halfOpenMaxCalls;
@@ -516,7 +584,7 @@ export class CircuitBreaker<TFallback = never> {
       }
     }
     try {
-      this.events.emit('success', durationMs);
+      this.#events?.emit('success', durationMs);
     } finally {
       if (reason !== null) this.#transition(TRIP, reason);
       else if (closing) this.#transition(CLOSE, 'manual');
@@ -527,8 +595,7 @@ export class CircuitBreaker<TFallback = never> {
     error: unknown,
     generation: number,
     probe: boolean,
-    start: number,
-    end: number,
+    durationMs: number,
     callerSignal: AbortSignal | undefined,
     argc: number,
     a: unknown,
@@ -543,29 +610,28 @@ export class CircuitBreaker<TFallback = never> {
     }
     const timedOut = (error as { [OWNER]?: unknown } | null)?.[OWNER] === this;
     if (!timedOut && !this.#countsAsFailure(error)) {
-      this.#succeeded(generation, probe, end - start, end);
+      this.#succeeded(generation, probe, durationMs);
       throw error;
     }
     const o = this.#options;
-    const durationMs = end - start;
     let reason: OpenReason | null = null;
     if (generation === this.#generation) {
       let outcome = FAILURE;
       if (durationMs >= o.slowCallDurationMs) outcome |= SLOW;
       if (timedOut) outcome |= TIMEOUT;
-      this.#window.record(outcome, end);
+      this.#window.record(outcome);
       if (probe) reason = 'probeFailure';
       else if (++this.#consecutive >= o.consecutiveFailures) reason = 'consecutiveFailures';
       else reason = this.#rateExceeded();
     }
     try {
-      this.events.emit('failure', error, durationMs);
+      this.#events?.emit('failure', error, durationMs);
     } finally {
       if (reason !== null) this.#transition(TRIP, reason);
     }
     const fallback = this.#fallback;
     if (fallback === undefined) throw error;
-    this.events.emit('fallback', error);
+    this.#events?.emit('fallback', error);
     return callFallback(fallback, error, argc, a, b, c, rest);
   }
 
@@ -599,12 +665,12 @@ export class CircuitBreaker<TFallback = never> {
     c: unknown,
     rest: unknown[] | undefined,
   ): unknown {
-    this.#window.reject(this.#options.window.type === 'time' ? this.#clock.now() : 0);
-    const events = this.events;
-    events.emit('reject', error);
+    this.#window.reject();
+    const events = this.#events;
+    events?.emit('reject', error);
     const fallback = this.#fallback;
     if (fallback === undefined) throw error;
-    events.emit('fallback', error);
+    events?.emit('fallback', error);
     return callFallback(fallback, error, argc, a, b, c, rest);
   }
 
@@ -629,7 +695,7 @@ export class CircuitBreaker<TFallback = never> {
         Object.defineProperty(error, OWNER, { value: this });
         controller.abort(error);
         reject(error);
-        this.events.emit('timeout', timeoutMs);
+        this.#events?.emit('timeout', timeoutMs);
       }, timeoutMs);
       const settle = (): void => {
         clock.clearTimeout(timer);

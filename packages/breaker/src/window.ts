@@ -1,3 +1,5 @@
+import type { Clock, TimerHandle } from '@weft/reactor';
+
 /** Outcome bits of one call, as the windows store them. @internal */
 export const FAILURE = 1;
 /** @internal */
@@ -32,10 +34,10 @@ export interface OutcomeWindow {
   slowCalls: number;
   timeouts: number;
   rejected: number;
-  /** Records one completed call's outcome bits. */
-  record(outcome: number, now: number): void;
+  /** Records one completed call's outcome bits (in the current bucket of a time window). */
+  record(outcome: number): void;
   /** Counts one rejected call. */
-  reject(now: number): void;
+  reject(): void;
   /** Drops what has aged out by `now` (time windows); the totals are then current. */
   roll(now: number): void;
   /** Empties the window; it starts again at `now`. */
@@ -65,7 +67,7 @@ export class CountWindow implements OutcomeWindow {
     this.#since = now;
   }
 
-  record(outcome: number, _now: number): void {
+  record(outcome: number): void {
     const ring = this.#ring;
     const next = this.#next;
     if (this.calls === this.#size) {
@@ -84,7 +86,7 @@ export class CountWindow implements OutcomeWindow {
     this.#next = next + 1 === this.#size ? 0 : next + 1;
   }
 
-  reject(_now: number): void {
+  reject(): void {
     this.rejected++;
   }
 
@@ -113,7 +115,7 @@ export class CountWindow implements OutcomeWindow {
     if (json.type !== 'count') return;
     const outcomes = json.outcomes;
     for (let i = Math.max(0, outcomes.length - this.#size); i < outcomes.length; i++) {
-      this.record((outcomes[i] as number) & (FAILURE | SLOW | TIMEOUT), now);
+      this.record((outcomes[i] as number) & (FAILURE | SLOW | TIMEOUT));
     }
     this.rejected = json.rejected;
   }
@@ -130,6 +132,10 @@ const FIELDS = 5;
  * The calls of the last `durationMs`, in `buckets` buckets of `durationMs / buckets` each. Bucket `n` holds the
  * calls completed in `[n × bucketMs, (n + 1) × bucketMs)` of clock time; the window is the current bucket and
  * the `buckets - 1` before it, so a call leaves it between `durationMs - bucketMs` and `durationMs` later.
+ *
+ * Recording does not read the clock: the first record after a quiet spell rolls the window to the clock's time
+ * and arms a timer for the end of the current bucket, which moves the window on (and is not re-armed until
+ * something is recorded again). So a busy window reads the clock once per bucket, an idle one never.
  * @internal
  */
 export class TimeWindow implements OutcomeWindow {
@@ -140,21 +146,30 @@ export class TimeWindow implements OutcomeWindow {
   rejected = 0;
   readonly #bucketMs: number;
   readonly #buckets: number;
-  readonly #counts: Float64Array;
+  /** Counts per bucket and field; 2^32 calls in one bucket is beyond any real rate. */
+  readonly #counts: Uint32Array;
   /** The number of the current bucket (clock time / bucketMs, rounded down). */
   #head: number;
   #since: number;
+  readonly #clock: Clock;
+  #timer: TimerHandle | undefined = undefined;
+  #onBoundary: (() => void) | undefined = undefined;
 
-  constructor(durationMs: number, buckets: number, now: number) {
+  constructor(durationMs: number, buckets: number, clock: Clock) {
+    const now = clock.now();
+    this.#clock = clock;
     this.#bucketMs = durationMs / buckets;
     this.#buckets = buckets;
-    this.#counts = new Float64Array(buckets * FIELDS);
+    this.#counts = new Uint32Array(buckets * FIELDS);
     this.#head = Math.floor(now / this.#bucketMs);
     this.#since = now;
   }
 
   roll(now: number): void {
-    const epoch = Math.floor(now / this.#bucketMs);
+    this.#rollTo(Math.floor(now / this.#bucketMs));
+  }
+
+  #rollTo(epoch: number): void {
     const steps = epoch - this.#head;
     if (steps <= 0) return;
     const counts = this.#counts;
@@ -176,8 +191,25 @@ export class TimeWindow implements OutcomeWindow {
     this.#head = epoch;
   }
 
-  record(outcome: number, now: number): void {
+  /** Makes `#head` the clock's current bucket until the timer at its end fires. */
+  #current(): void {
+    if (this.#timer !== undefined) return;
+    const now = this.#clock.now();
     this.roll(now);
+    if (this.#onBoundary === undefined) {
+      this.#onBoundary = () => {
+        this.#timer = undefined;
+        // At least the bucket the timer was set for has ended, whatever rounding says.
+        this.#rollTo(Math.max(Math.floor(this.#clock.now() / this.#bucketMs), this.#head + 1));
+      };
+    }
+    const timer = this.#clock.setTimeout(this.#onBoundary, (this.#head + 1) * this.#bucketMs - now);
+    timer.unref?.();
+    this.#timer = timer;
+  }
+
+  record(outcome: number): void {
+    this.#current();
     const counts = this.#counts;
     const at = (this.#head % this.#buckets) * FIELDS;
     counts[at + CALLS] = (counts[at + CALLS] as number) + 1;
@@ -195,8 +227,8 @@ export class TimeWindow implements OutcomeWindow {
     }
   }
 
-  reject(now: number): void {
-    this.roll(now);
+  reject(): void {
+    this.#current();
     const at = (this.#head % this.#buckets) * FIELDS + REJECTED;
     this.#counts[at] = (this.#counts[at] as number) + 1;
     this.rejected++;
