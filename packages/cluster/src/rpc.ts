@@ -71,7 +71,7 @@ export class RpcPeer<From> {
   }
 
   /** Sends `message` and resolves with the remote handler's answer. */
-  request<R>(message: IpcMessage, options?: RequestOptions): Promise<R> {
+  request<R>(message: IpcMessage | IpcMessageLiteral, options?: RequestOptions): Promise<R> {
     const type = (message as IpcMessage | null)?.type;
     if (typeof type !== 'string') {
       return Promise.reject(new TypeError(`message.type: expected a string, got ${describe(type)}`));
@@ -102,9 +102,9 @@ export class RpcPeer<From> {
       }
       this.#pending.set(id, pending);
       try {
-        this.#send({ [TAG]: 'q', id, message }, (error) => {
-          if (error != null) this.#settle(id)?.reject(new IpcClosedError(error.message, { cause: error }));
-        });
+        // No per-request callback: a send fails asynchronously only when the channel is closed, and then the owner
+        // of this peer calls close(), which rejects every pending request.
+        this.#send({ [TAG]: 'q', id, message }, ignore);
       } catch (error) {
         this.#settle(id)?.reject(
           new IpcClosedError(error instanceof Error ? error.message : String(error), { cause: error }),

@@ -349,6 +349,7 @@ export class Supervisor extends Emitter<SupervisorEvents> {
       exited: deferred<void>(),
     };
     const send = (message: WireMessage, onError: (error: Error | null) => void) => {
+      if (!worker.isConnected()) throw new Error(`worker ${worker.process.pid} is disconnected`);
       worker.send(message, undefined, onError);
     };
     (managed as { rpc: RpcPeer<WorkerInfo> }).rpc = new RpcPeer(send, this.#clock, this.#handlers, infoOf(managed));
@@ -365,6 +366,7 @@ export class Supervisor extends Emitter<SupervisorEvents> {
     });
     // A failed send or a dead channel surfaces here; the exit handler does the bookkeeping.
     worker.on('error', () => {});
+    worker.once('disconnect', () => managed.rpc.close(`worker ${worker.process.pid} disconnected before answering`));
     worker.once('exit', (code: number | null, signal: NodeJS.Signals | null) => this.#exited(managed, code, signal));
     this.emit('fork', infoOf(managed));
     return managed;

@@ -39,6 +39,7 @@ function peerOf(): RpcPeer<FromPrimary> {
   const send = proc.send.bind(process);
   peer = new RpcPeer<FromPrimary>(
     (message, onError) => {
+      if (proc.connected === false) throw new Error('the IPC channel to the primary is closed');
       send(message, undefined, undefined, onError);
     },
     systemClock,
@@ -73,11 +74,18 @@ async function runShutdown(): Promise<void> {
   }
   const results = await Promise.allSettled(hooks.map(async (hook) => hook()));
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed !== undefined) {
-    console.error('@weft/cluster: a shutdown hook failed:', failed.reason);
-    process.exit(1);
+  if (failed !== undefined) console.error('@weft/cluster: a shutdown hook failed:', failed.reason);
+  const code = failed === undefined ? 0 : 1;
+  if (cluster.isWorker && cluster.worker !== undefined && process.connected) {
+    // Not process.exit() yet: the primary may have handed this worker a connection just before it learnt that the
+    // server closed, and it waits for this worker to refuse it (then gives it to another worker). A worker that
+    // exits with such a message unread leaves that client hanging. disconnect() is a round trip with the primary,
+    // so every earlier message has been read when it completes.
+    process.once('disconnect', () => process.exit(code));
+    cluster.worker.disconnect();
+    return;
   }
-  process.exit(0);
+  process.exit(code);
 }
 
 /** The worker-side API: see {@link worker}. */
