@@ -51,6 +51,11 @@ export interface RateLimitOptions {
   headers?: 'draft-8' | 'draft-7' | 'draft-6';
   /** The key a request counts under. Default: the client address (`ctx.ip`, IPv6 as its /64). */
   key?: (ctx: Context) => string;
+  /**
+   * How long a store call may take (Redis, or the primary in cluster mode) before the request is let through
+   * without counting, in ms. Default 100.
+   */
+  storeTimeoutMs?: number;
 }
 
 /** Rate limiting with every default filled in. */
@@ -61,6 +66,7 @@ export interface ResolvedRateLimit {
   store: 'memory' | { redis: string } | Store;
   headers: 'draft-8' | 'draft-7' | 'draft-6';
   key: ((ctx: Context) => string) | undefined;
+  storeTimeoutMs: number;
 }
 
 /** Circuit-breaker settings of an upstream (see `@weft/breaker`). */
@@ -215,7 +221,7 @@ function resolveTimeouts(value: TimeoutOptions | undefined): Required<TimeoutOpt
 
 function resolveRateLimit(value: false | RateLimitOptions | undefined): false | ResolvedRateLimit {
   if (value === false) return false;
-  const r = object(value, 'rateLimit', ['limit', 'windowMs', 'algorithm', 'store', 'headers', 'key']);
+  const r = object(value, 'rateLimit', ['limit', 'windowMs', 'algorithm', 'store', 'headers', 'key', 'storeTimeoutMs']);
   const algorithms = ['token-bucket', 'gcra', 'fixed-window', 'sliding-window'] as const;
   let store: ResolvedRateLimit['store'] = 'memory';
   if (r.store !== undefined && r.store !== 'memory') {
@@ -239,6 +245,7 @@ function resolveRateLimit(value: false | RateLimitOptions | undefined): false | 
     store,
     headers: oneOf(r.headers, 'rateLimit.headers', ['draft-8', 'draft-7', 'draft-6'] as const, 'draft-8'),
     key: r.key,
+    storeTimeoutMs: integer(r.storeTimeoutMs, 'rateLimit.storeTimeoutMs', 100, 1),
   };
 }
 

@@ -56,11 +56,30 @@ export function shedError(retryAfterSeconds: number): HttpError {
   });
 }
 
-// Not a declared dependency: only loaded when a config asks for a Redis store by URL.
+// An optional peer dependency: only loaded when a config asks for a Redis store by URL.
 const ioredisModule = 'ioredis';
 
-async function redisStore(url: string): Promise<Store> {
-  let Redis: new (url: string, options: object) => unknown;
+interface RedisClient {
+  connect(): Promise<unknown>;
+  quit(): Promise<unknown>;
+  disconnect(): void;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+}
+
+/** A URL fit for messages: without its password. */
+function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== '') parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'the configured URL';
+  }
+}
+
+/** Connects to Redis (failing fast with an error naming the option) and wraps the client in a `RedisStore`. */
+async function redisStore(url: string, onError: (error: unknown) => void): Promise<OwnedStore> {
+  let Redis: new (url: string, options: object) => RedisClient;
   try {
     ({ Redis } = (await import(ioredisModule)) as { Redis: typeof Redis });
   } catch (cause) {
@@ -68,34 +87,73 @@ async function redisStore(url: string): Promise<Store> {
       cause,
     });
   }
-  const client = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
-  return new RedisStore({ client: client as ConstructorParameters<typeof RedisStore>[0]['client'] });
+  // No offline queue: while Redis is away a call fails at once and the limiter applies its onStoreError policy,
+  // instead of requests piling up behind a reconnect.
+  const client = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+  client.on('error', onError);
+  try {
+    await client.connect();
+  } catch (cause) {
+    client.disconnect();
+    throw new Error(`rateLimit.store.redis: cannot connect to ${redactUrl(url)}: ${(cause as Error).message}`, {
+      cause,
+    });
+  }
+  return {
+    store: new RedisStore({ client: client as unknown as ConstructorParameters<typeof RedisStore>[0]['client'] }),
+    close: async () => {
+      await client.quit().catch(() => client.disconnect());
+    },
+  };
+}
+
+/** A store and how to release what it holds (a Redis connection). */
+interface OwnedStore {
+  store: Store;
+  close: () => Promise<void>;
+}
+
+/** The rate-limiting layer and its life: `ready()` before listening (connects a remote store), `close()` after. */
+export interface RateLimitLayer {
+  layer: Middleware<Context>;
+  ready: () => Promise<void>;
+  close: () => Promise<void>;
 }
 
 /**
  * The rate-limiting layer: counts each request under its client's key with `@weft/ratelimit`, sets the RateLimit
- * headers, and answers 429 (with `Retry-After`) once the limit is exceeded. `onLimited` observes each denial.
+ * headers, and answers 429 (with `Retry-After`) once the limit is exceeded. `onLimited` observes each denial;
+ * `onError` store failures (the limiter lets the request through meanwhile). `shared` replaces the default memory
+ * store (the primary's counts, in cluster mode).
  */
 export function rateLimitLayer(
   settings: ResolvedRateLimit,
   clock: Clock,
   onLimited: (ctx: Context, result: RateLimitResult) => void,
-): { layer: Middleware<Context>; ready: () => Promise<void> } {
+  onError: (error: unknown) => void,
+  shared?: Store,
+): RateLimitLayer {
   const standard = settings.headers;
+  let owned: OwnedStore | undefined;
   const create = async () => {
-    const store =
-      settings.store === 'memory'
-        ? new MemoryStore({ clock })
-        : 'consume' in settings.store
-          ? settings.store
-          : await redisStore(settings.store.redis);
+    let store: Store;
+    if (settings.store === 'memory') {
+      store = shared ?? new MemoryStore({ clock });
+    } else if ('consume' in settings.store) {
+      store = settings.store;
+    } else {
+      owned = await redisStore(settings.store.redis, onError);
+      store = owned.store;
+    }
     const limiter = new RateLimiter({
       algorithm: settings.algorithm,
       limit: settings.limit,
       windowMs: settings.windowMs,
+      storeTimeoutMs: settings.storeTimeoutMs,
       store,
       clock,
     });
+    limiter.on('error', onError);
     return rateLimit<Context>(limiter, {
       key: settings.key ?? defaultKey,
       headers: { standard },
@@ -111,16 +169,28 @@ export function rateLimitLayer(
   let layer: Promise<Middleware<Context>> | Middleware<Context> | undefined;
   const init = (): Promise<Middleware<Context>> => {
     if (typeof layer === 'function') return Promise.resolve(layer);
-    layer ??= create().then((ready) => {
-      layer = ready;
-      return ready;
-    });
+    layer ??= create().then(
+      (ready) => {
+        layer = ready;
+        return ready;
+      },
+      (error: unknown) => {
+        // A failed start (Redis unreachable) may be retried by the next listen().
+        layer = undefined;
+        throw error;
+      },
+    );
     return layer;
   };
   return {
     layer: (ctx, next) => (typeof layer === 'function' ? layer(ctx, next) : init().then((ready) => ready(ctx, next))),
     ready: async () => {
       await init();
+    },
+    close: async () => {
+      const store = owned;
+      owned = undefined;
+      await store?.close();
     },
   };
 }

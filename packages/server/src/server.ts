@@ -17,7 +17,7 @@ import {
   resolveUpstream,
   type ServerOptions,
 } from './options';
-import { rateLimitLayer, Shedder, shedError } from './protection';
+import { type RateLimitLayer, rateLimitLayer, Shedder, shedError } from './protection';
 import { writeBody, writeProblem } from './respond';
 import { type HttpMethod, httpMethods, RouteTable } from './router';
 import { Upstream } from './upstream';
@@ -137,7 +137,7 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
   readonly #upstreams = new Map<string, Upstream>();
   readonly #shedder: Shedder | undefined;
   readonly #metrics: Metrics | undefined;
-  readonly #rateLimit: { layer: Middleware<Context>; ready: () => Promise<void> } | undefined;
+  readonly #rateLimit: RateLimitLayer | undefined;
   readonly #settings: ContextSettings;
   #version = 0;
   #fallback: Route;
@@ -180,7 +180,12 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
     const { clock, loadShedding, rateLimit, operations } = this.options;
     this.#shedder = loadShedding ? new Shedder(loadShedding, clock) : undefined;
     this.#rateLimit = rateLimit
-      ? rateLimitLayer(rateLimit, clock, (ctx, result) => this.events.emit('limited', ctx, result.retryAfterMs))
+      ? rateLimitLayer(
+          rateLimit,
+          clock,
+          (ctx, result) => this.events.emit('limited', ctx, result.retryAfterMs),
+          (error) => this.#reportError(error, undefined),
+        )
       : undefined;
     for (const name of this.options.upstreams.keys()) this.#upstream(name);
     if (operations.metrics) {
@@ -377,6 +382,7 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
     await closed;
     await Promise.all([...this.#upstreams.values()].map((upstream) => upstream.close()));
     this.#upstreams.clear();
+    await this.#rateLimit?.close();
     this.#transition('CLOSED');
     this.events.emit('closed');
   }
