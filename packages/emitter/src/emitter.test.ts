@@ -181,6 +181,24 @@ describe('Emitter: once', () => {
     expect(fn).not.toHaveBeenCalled();
   });
 
+  it('gives rawListeners() a stable wrapper that fires the once listener once, and off() accepts it', () => {
+    const e = new Emitter<Events>();
+    const fn = vi.fn();
+    e.once('data', fn);
+    const [raw] = e.rawListeners('data');
+    expect(e.rawListeners('data')[0]).toBe(raw);
+    raw!('x');
+    raw!('y');
+    expect(fn).toHaveBeenCalledTimes(1);
+    expect(fn).toHaveBeenCalledWith('x');
+    expect(e.listenerCount('data')).toBe(0);
+    e.once('data', fn);
+    const [again] = e.rawListeners('data');
+    e.off('data', again!);
+    expect(e.emit('data', 'z')).toBe(false);
+    expect(fn).toHaveBeenCalledTimes(1);
+  });
+
   it('forwards every argument and the return value through the once wrapper', () => {
     const e = new Emitter<Events>();
     const seen: unknown[][] = [];

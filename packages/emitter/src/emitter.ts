@@ -203,7 +203,8 @@ export class Emitter<Events extends Record<string, unknown[]> = Record<string, u
   private _detach: Map<Fn, () => void> | undefined;
   // The listener being called. Calling it as `this._calling(...)` passes the emitter as `this` (as node:events
   // does) through an ordinary method call, whose call-site feedback lets V8 inline the listener; `fn.call(this)`
-  // would hide the listener from that feedback. Cleared after the call so that it retains nothing.
+  // would hide the listener from that feedback. Cleared after the calls (after a throw it keeps one reference
+  // until the next emit).
   private _calling: Fn | undefined;
 
   constructor(options?: EmitterOptions) {
