@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RateLimitStoreError } from './errors';
 import type { Algorithm } from './policy';
 import { RateLimiter } from './rate-limiter';
-import { nodeRedisAdapter, RedisStore } from './redis-store';
+import { ioredisAdapter, nodeRedisAdapter, RedisStore } from './redis-store';
 import { limitArb, opsArb, replay } from './test-models';
 import { startRedis, type TestRedis } from './test-redis';
 
@@ -23,7 +23,7 @@ const clients: Record<string, (url: string) => Promise<Client>> = {
     client.on('error', () => {});
     await client.connect();
     return {
-      store: (prefix) => new RedisStore({ client, prefix }),
+      store: (prefix) => new RedisStore({ client: ioredisAdapter(client), prefix }),
       ready: async () => {
         if (client.status !== 'ready') await once(client, 'ready');
       },
@@ -35,7 +35,8 @@ const clients: Record<string, (url: string) => Promise<Client>> = {
     client.on('error', () => {});
     await client.connect();
     return {
-      store: (prefix) => new RedisStore({ client: nodeRedisAdapter(client), prefix }),
+      // Passed as it is: the store recognises a node-redis client by its sendCommand.
+      store: (prefix) => new RedisStore({ client, prefix }),
       ready: async () => {
         if (!client.isReady) await once(client, 'ready');
       },
@@ -278,6 +279,28 @@ describe('Lua scripts against the reference models', () => {
       }),
       { numRuns: 15 },
     );
+  });
+});
+
+describe('nodeRedisAdapter', () => {
+  it('runs the scripts through sendCommand, falling back to EVAL on NOSCRIPT', async () => {
+    const client = createClient({ url: redis.url });
+    client.on('error', () => {});
+    await client.connect();
+    try {
+      await admin.script('FLUSH');
+      const limiter = new RateLimiter({
+        algorithm: 'token-bucket',
+        limit: 2,
+        windowMs: HOUR,
+        store: new RedisStore({ client: nodeRedisAdapter(client), prefix: 'adapter:' }),
+        ...patient,
+      });
+      const results = [await limiter.consume('n'), await limiter.consume('n'), await limiter.consume('n')];
+      expect(results.map((r) => r.allowed)).toEqual([true, true, false]);
+    } finally {
+      client.destroy();
+    }
   });
 });
 
