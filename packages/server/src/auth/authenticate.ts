@@ -50,9 +50,12 @@ export type AuthEvents = {
   authFailed: [event: AuthFailedEvent];
 };
 
-/** Anything with `emit(name, payload)`, such as `app.events`. */
+/**
+ * Anything with `emit(name, payload)`, such as `app.events`. Typed loosely so that an emitter whose event map does
+ * not list {@link AuthEvents} yet still fits; listeners receive the payloads described there.
+ */
 export interface AuthEventSink {
-  emit(name: 'authenticated' | 'authFailed', event: never): unknown;
+  emit(name: string, event: never): unknown;
 }
 
 /** Counters for metrics; read them from {@link Authenticator.stats}. */
