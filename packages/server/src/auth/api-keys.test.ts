@@ -16,21 +16,21 @@ describe('ApiKeys', () => {
       k_plain: { id: 'plain', tier: 'free' },
       [hashApiKey('k_hidden').toUpperCase().replace('SHA256:', 'sha256:')]: { id: 'hidden', scopes: ['a'] },
     });
-    expect(await keys.find('k_plain')).toEqual({ id: 'plain', tier: 'free' });
-    expect(await keys.find('k_hidden')).toEqual({ id: 'hidden', scopes: ['a'] });
+    expect(await keys.find('k_plain')).toEqual({ id: 'plain', tier: 'free', scheme: 'apiKey' });
+    expect(await keys.find('k_hidden')).toEqual({ id: 'hidden', scopes: ['a'], scheme: 'apiKey' });
     expect(await keys.find('k_plai')).toBeUndefined();
     expect(await keys.find('k_plainx')).toBeUndefined();
     expect(await keys.find(hashApiKey('k_hidden'))).toBeUndefined();
   });
 
   it('accepts a Map and a lookup function that receives the digest', async () => {
-    expect(await new ApiKeys(new Map([['k1', { id: 'one' }]])).find('k1')).toEqual({ id: 'one' });
+    expect(await new ApiKeys(new Map([['k1', { id: 'one' }]])).find('k1')).toEqual({ id: 'one', scheme: 'apiKey' });
     const seen: string[][] = [];
     const lookup = new ApiKeys(async (key, digest) => {
       seen.push([key, digest]);
       return key === 'good' ? { id: 'g' } : null;
     });
-    expect(await lookup.find('good')).toEqual({ id: 'g' });
+    expect(await lookup.find('good')).toEqual({ id: 'g', scheme: 'apiKey' });
     expect(await lookup.find('bad')).toBeUndefined();
     expect(seen).toEqual([
       ['good', hashApiKey('good')],

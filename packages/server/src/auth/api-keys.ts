@@ -67,17 +67,24 @@ export class ApiKeys {
       if (typeof key !== 'string' || key === '') throw new TypeError(`${what}: keys must be non-empty strings`);
       const digest = hashed.exec(key)?.[1]?.toLowerCase() ?? createHash('sha256').update(key, 'utf8').digest('hex');
       if (table.has(digest)) throw new TypeError(`${at}: the same key is listed twice`);
-      table.set(digest, { digest: Buffer.from(digest, 'hex'), principal: checkPrincipal(principal, at) });
+      // Stored with its scheme, so an admitted request allocates no principal of its own.
+      const checked = checkPrincipal(principal, at);
+      table.set(digest, {
+        digest: Buffer.from(digest, 'hex'),
+        principal: Object.freeze({ ...checked, scheme: 'apiKey' }),
+      });
     }
     this.#table = table;
   }
 
-  /** The principal of `key`, or undefined when it is not a known key. */
+  /** The principal of `key` (with `scheme: 'apiKey'`), or undefined when it is not a known key. */
   async find(key: string): Promise<Principal | undefined> {
     const digest = createHash('sha256').update(key, 'utf8').digest();
     if (this.#lookup !== undefined) {
       const found = await this.#lookup(key, `sha256:${digest.toString('hex')}`);
-      return found === null || found === undefined ? undefined : checkPrincipal(found, 'apiKeys lookup result');
+      if (found === null || found === undefined) return undefined;
+      const principal = checkPrincipal(found, 'apiKeys lookup result');
+      return principal.scheme === 'apiKey' ? principal : { ...principal, scheme: 'apiKey' };
     }
     const entry = this.#table!.get(digest.toString('hex'));
     // Both are 32-byte digests: equal length by construction, so nothing about the key's length leaks.

@@ -240,7 +240,7 @@ export function authenticate(options: AuthenticateOptions): Authenticator {
   const checkKey = async (ctx: AuthContext, key: string, transport: Transport): Promise<Principal> => {
     const principal = await apiKeys!.find(key);
     if (principal === undefined) return refuse(ctx, 'invalid', 'the API key is not valid', 'apiKey', transport);
-    return principal.scheme === 'apiKey' ? principal : { ...principal, scheme: 'apiKey' };
+    return principal;
   };
 
   const checkJwt = async (ctx: AuthContext, token: string): Promise<Principal> => {
