@@ -70,7 +70,9 @@ export interface AuthStats {
 export interface AuthenticateOptions {
   /**
    * API keys, read from `x-api-key` (see `apiKeyHeader`) or `Authorization: Bearer <key>`: a table key →
-   * principal (keys may be written `sha256:<hex>`, see `hashApiKey`), or a lookup function.
+   * principal (keys may be written `sha256:<hex>`, see `hashApiKey`), or a lookup function. When a request sends
+   * both headers the key header wins (its Authorization header may carry a token meant for the upstream). A Bearer
+   * token shaped like a JWS (`a.b.c`) goes to `jwt` when that is configured, anything else to `apiKeys`.
    */
   apiKeys?: ApiKeySource | undefined;
   /** JWTs, read from `Authorization: Bearer <jwt>` and verified with `jose`. */
