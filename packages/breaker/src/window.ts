@@ -153,6 +153,8 @@ export class TimeWindow implements OutcomeWindow {
   #since: number;
   readonly #clock: Clock;
   #timer: TimerHandle | undefined = undefined;
+  /** The bucket the armed timer starts. */
+  #nextEpoch = 0;
   #onBoundary: (() => void) | undefined = undefined;
 
   constructor(durationMs: number, buckets: number, clock: Clock) {
@@ -199,11 +201,12 @@ export class TimeWindow implements OutcomeWindow {
     if (this.#onBoundary === undefined) {
       this.#onBoundary = () => {
         this.#timer = undefined;
-        // At least the bucket the timer was set for has ended, whatever rounding says.
-        this.#rollTo(Math.max(Math.floor(this.#clock.now() / this.#bucketMs), this.#head + 1));
+        // The bucket the timer was set for has begun, whatever rounding of the clock's time says.
+        this.#rollTo(Math.max(Math.floor(this.#clock.now() / this.#bucketMs), this.#nextEpoch));
       };
     }
-    const timer = this.#clock.setTimeout(this.#onBoundary, (this.#head + 1) * this.#bucketMs - now);
+    this.#nextEpoch = this.#head + 1;
+    const timer = this.#clock.setTimeout(this.#onBoundary, this.#nextEpoch * this.#bucketMs - now);
     timer.unref?.();
     this.#timer = timer;
   }
