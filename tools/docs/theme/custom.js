@@ -1,0 +1,45 @@
+// weft docs: renders ```mermaid blocks with the mermaid bundle copied next to this file (no network).
+(() => {
+  const here = document.currentScript?.src ?? '';
+  const base = here ? here.replace(/[^/]*$/, '') : 'assets/';
+  const isDark = () => {
+    const theme = document.documentElement.dataset.theme;
+    if (theme === 'dark' || theme === 'light') return theme === 'dark';
+    return window.matchMedia('(prefers-color-scheme: dark)').matches;
+  };
+  function render() {
+    const blocks = document.querySelectorAll('pre > code.mermaid, pre > code.language-mermaid');
+    if (blocks.length === 0) return;
+    const nodes = [];
+    for (const code of blocks) {
+      const figure = document.createElement('div');
+      figure.className = 'mermaid weft-diagram';
+      figure.textContent = code.textContent;
+      code.parentElement.replaceWith(figure);
+      nodes.push(figure);
+    }
+    document.body.dataset.mermaid = 'loading';
+    const script = document.createElement('script');
+    script.src = `${base}mermaid.min.js`;
+    script.onload = () => {
+      const mermaid = globalThis.mermaid;
+      mermaid.initialize({ startOnLoad: false, securityLevel: 'strict', theme: isDark() ? 'dark' : 'default' });
+      mermaid.run({ nodes }).then(
+        () => {
+          document.body.dataset.mermaid = 'done';
+        },
+        (error) => {
+          document.body.dataset.mermaid = 'error';
+          console.error('mermaid:', error);
+        },
+      );
+    };
+    script.onerror = () => {
+      document.body.dataset.mermaid = 'error';
+      console.error('mermaid: could not load', script.src);
+    };
+    document.head.appendChild(script);
+  }
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', render);
+  else render();
+})();
