@@ -9,7 +9,9 @@ const packages = readdirSync(join(root, 'packages')).filter((name) =>
 
 // Cross-package imports resolve to the other package's src/ through the "source" export condition,
 // so watch mode needs no rebuild. `pnpm test` still builds first, so what is tested is also what builds.
-const conditions = ['source', 'node', 'import', 'module', 'default'];
+// Only `source` is added to Vite's default server conditions (no `import`: that would make CommonJS `require`
+// inside dependencies load their ES builds), so code outside the workspace resolves as it does in Node.
+const conditions = ['source', 'module', 'node', 'development|production'];
 
 // On CI (or with WEFT_VITEST_JSON) vitest also writes its JSON summary, from which .ci/run prints
 // `N passed, N failed` for each Node version.
@@ -20,7 +22,7 @@ const jsonOutput =
 export default defineConfig({
   root,
   resolve: { conditions },
-  ssr: { resolve: { conditions, externalConditions: ['source'] } },
+  ssr: { resolve: { conditions } },
   test: {
     reporters: jsonOutput ? ['default', 'json'] : ['default'],
     ...(jsonOutput ? { outputFile: { json: jsonOutput } } : {}),
