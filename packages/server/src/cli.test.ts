@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const cli = join(import.meta.dirname, 'cli.ts');
@@ -46,7 +47,19 @@ function weft(...args: string[]) {
       check();
       exited.then(() => reject(new Error(`weft exited before printing ${pattern}: ${stderr}`)));
     });
-  return { child, exited, waitFor, output: () => ({ stdout, stderr }) };
+  /** Resolves once `check()` holds, re-checked on each output (rejects if the process exits first). */
+  const until = (check: () => boolean) =>
+    new Promise<void>((resolve, reject) => {
+      const test = () => {
+        if (!check()) return;
+        child.stdout.off('data', test);
+        resolve();
+      };
+      child.stdout.on('data', test);
+      test();
+      exited.then(() => reject(new Error(`weft exited while waiting: ${stderr}`)));
+    });
+  return { child, exited, waitFor, until, output: () => ({ stdout, stderr }) };
 }
 
 describe('weft CLI', () => {
@@ -94,6 +107,55 @@ describe('weft CLI', () => {
     run.child.kill('SIGTERM');
     expect(await run.exited).toBe(0);
     expect(run.output().stderr).toContain('SIGTERM, closing gracefully');
+  });
+
+  it('runs workers sharing one rate limit, reloads them on SIGHUP and drains them on SIGTERM', async () => {
+    const file = join(dir, 'cluster.json');
+    await writeFile(
+      file,
+      JSON.stringify({
+        logger: { level: 'info' },
+        loadShedding: false,
+        rateLimit: { limit: 6, windowMs: 60_000, algorithm: 'fixed-window', storeTimeoutMs: 5_000 },
+        routes: [{ path: '/', response: { text: 'hello' } }],
+      }),
+    );
+    const run = weft('serve', '--config', file, '--port', '0', '--workers', '2');
+    const [, url] = await run.waitFor(/serving .* on (http:\/\/127\.0\.0\.1:\d+) with 2 workers/);
+    const logs = () =>
+      run
+        .output()
+        .stdout.split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as { msg: string; pid: number; status?: number });
+    const primary = run.child.pid;
+    const servedBy = () => new Set(logs().flatMap((l) => (l.msg === 'request completed' ? [l.pid] : [])));
+    // A new connection per request, so the primary hands them to the workers in turn.
+    const get = async () => {
+      const res = await request(url as string, { reset: true });
+      await res.body.dump();
+      return res.statusCode;
+    };
+
+    const statuses: number[] = [];
+    for (let i = 0; i < 10; i++) statuses.push(await get());
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 200, 429, 429, 429, 429]);
+    const first = servedBy();
+    expect(first.size).toBe(2);
+    expect(first.has(primary as number)).toBe(false);
+
+    run.child.kill('SIGHUP');
+    await run.waitFor(/"msg":"workers reloaded"/);
+    expect(await get()).toBe(429);
+    await run.until(() => logs().filter((l) => l.msg === 'request completed').length === 11);
+    const last = logs()
+      .filter((l) => l.msg === 'request completed')
+      .pop();
+    expect(last?.status).toBe(429);
+    expect(first.has(last?.pid as number)).toBe(false);
+
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toBe(0);
   });
 
   it('rejects a bad config with exit code 2 and the path of every bad field', async () => {

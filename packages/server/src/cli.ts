@@ -23,13 +23,16 @@ Options:
   -c, --config <file>        Config file of 'serve' (required there).
   -p, --port <n>             Port to listen on; overrides the config's "port" (default 3000).
       --host <addr>          Interface to bind; overrides the config's "host" (default 127.0.0.1).
-  -w, --workers <n|auto>     Worker processes; overrides the config's "workers" (default 1).
+  -w, --workers <n|auto>     Cluster mode: n worker processes (auto: one per core) sharing one rate
+                             limit, respawned on crashes, reloaded one by one on SIGHUP; overrides
+                             the config's "workers" (default: one process, no cluster).
       --upstream-port <n>    Port of the demo upstream (default: a free port).
   -q, --quiet                No request logs (demo).
   -h, --help                 Show this help.
   -v, --version              Show the version.
 
 Signals: SIGTERM or SIGINT closes gracefully (in-flight requests finish); a second one exits at once.
+         SIGHUP, in cluster mode, replaces the workers one by one without dropping requests.
 Exit codes: 0 after a graceful close, 1 on a runtime error, 2 on a usage or config error.
 `;
 
@@ -78,17 +81,19 @@ async function serve(values: Record<string, string | boolean | undefined>): Prom
   const file = values.config;
   if (typeof file !== 'string') throw new UsageError('serve: --config <file> is required');
   const config = await loadConfig(file);
-  const count = workers(values.workers as string | undefined) ?? config.workers ?? 1;
-  if (count !== 1) {
-    throw new UsageError(`--workers ${count}: cluster mode needs @weft/cluster, which this build does not include yet`);
-  }
-  const app: App = createGateway({ logger: true, ...config });
+  const count = workers(values.workers as string | undefined) ?? config.workers;
+  const app: App = createGateway({ logger: true, ...config, ...(count === undefined ? {} : { workers: count }) });
   const address = await app.listen({
     port: port(values.port as string | undefined, '--port') ?? config.port ?? 3000,
     host: (values.host as string | undefined) ?? config.host ?? '127.0.0.1',
   });
-  process.stdout.write(`weft: serving ${file} on ${address.url}\n`);
-  closeOnSignals(() => app.close());
+  // In cluster mode the supervisor (primary) and attachWorker (workers) handle the signals.
+  if (app.role === 'worker') return;
+  const size = app.supervisor?.size;
+  process.stdout.write(
+    `weft: serving ${file} on ${address.url}${size === undefined ? '' : ` with ${size} worker${size === 1 ? '' : 's'} (SIGHUP reloads them)`}\n`,
+  );
+  if (app.role === 'single') closeOnSignals(() => app.close());
 }
 
 async function demo(values: Record<string, string | boolean | undefined>): Promise<void> {

@@ -143,7 +143,7 @@ function methodsOf(route: RouteConfig): string[] {
  * ```
  */
 export function createGateway(config: GatewayConfig): App {
-  const { $schema: _schema, port: _port, host: _host, workers: _workers, routes = [], ...options } = config;
+  const { $schema: _schema, port: _port, host: _host, routes = [], ...options } = config;
   const app = createServer(options as ServerOptions);
   for (const route of routes) {
     const handler = route.proxy ? proxyHandler(route.proxy) : staticHandler(route.response ?? {});

@@ -47,6 +47,9 @@ describe('createServer options', () => {
     [{ logger: { level: 'loud' } }, TypeError, /^logger: pino rejected the options/],
     [{ dev: 1 }, TypeError, /^dev: expected a boolean, got 1$/],
     [{ clock: {} }, TypeError, /^clock: expected a Clock/],
+    [{ workers: 0 }, RangeError, /^workers: expected an integer >= 1 or "auto", got 0$/],
+    [{ workers: 'all' }, TypeError, /^workers: expected an integer >= 1 or "auto", got "all"$/],
+    [{ rateLimit: { storeTimeoutMs: 0 } }, RangeError, /^rateLimit\.storeTimeoutMs: expected an integer >= 1, got 0$/],
     [{ trustProxy: 'x' }, TypeError, /^trustProxy:/],
   ])('rejects %j', (options, type, message) => {
     expect(() => createServer(options as never)).toThrow(type);

@@ -147,6 +147,12 @@ export interface ServerOptions {
   dev?: boolean;
   /** The clock deadlines run on; a `Reactor` in tests. Default `systemClock`. */
   clock?: Clock;
+  /**
+   * Cluster mode (`@weft/cluster`): `listen()` in the primary forks this many workers (`'auto'`: one per available
+   * core), which run the same script and serve; they share one rate limit held by the primary, are respawned when
+   * they crash, reloaded one by one on SIGHUP and drained on SIGTERM/SIGINT. Default: no cluster.
+   */
+  workers?: number | 'auto';
 }
 
 /** The options after validation, with every default filled in. */
@@ -162,6 +168,7 @@ export interface ResolvedOptions {
   logger: Logger | undefined;
   dev: boolean;
   clock: Clock;
+  workers: number | 'auto' | undefined;
 }
 
 /** An upstream with every default filled in. */
@@ -186,6 +193,7 @@ const serverKeys = new Set([
   'logger',
   'dev',
   'clock',
+  'workers',
 ]);
 
 /** Validates `createServer` options and fills in defaults; throws a TypeError/RangeError naming the bad option. */
@@ -206,7 +214,17 @@ export function resolveOptions(options: ServerOptions | undefined): ResolvedOpti
     logger: resolveLogger(o.logger),
     dev: boolean(o.dev, 'dev', false),
     clock: resolveClock(o.clock),
+    workers: resolveWorkers(o.workers),
   };
+}
+
+function resolveWorkers(value: unknown): number | 'auto' | undefined {
+  if (value === undefined || value === 'auto') return value;
+  if (typeof value !== 'number' || !Number.isInteger(value)) {
+    throw new TypeError(`workers: expected an integer >= 1 or "auto", got ${describe(value)}`);
+  }
+  if (value < 1) throw new RangeError(`workers: expected an integer >= 1 or "auto", got ${value}`);
+  return value;
 }
 
 function resolveTimeouts(value: TimeoutOptions | undefined): Required<TimeoutOptions> {

@@ -1,9 +1,11 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { BrokenCircuitError, BulkheadFullError, CircuitState, OpenReason } from '@weft/breaker';
+import type { Supervisor } from '@weft/cluster';
 import { compose, type Middleware, type Next } from '@weft/compose';
 import { Emitter } from '@weft/emitter';
 import { describe, type TimerHandle } from '@weft/reactor';
+import { attachWorker, type ClusterRole, clusterRole, superviseApp, workerRateLimitStore } from './cluster-mode';
 import { abortContext, abortReasonOf, Context, type ContextSettings, type ResponseBody, responseOf } from './context';
 import { HttpError, toProblem } from './errors';
 import { type InjectRequest, type InjectResponse, inject } from './inject';
@@ -149,6 +151,8 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
   readonly lifecycle: Lifecycle = createLifecycle();
   #closing: Promise<void> | undefined;
   #drained: (() => void) | undefined;
+  readonly #role: ClusterRole;
+  #supervisor: Supervisor | undefined;
 
   constructor(options?: ServerOptions) {
     this.options = resolveOptions(options);
@@ -178,6 +182,7 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
       (req, res) => this.#handle(req, res),
     );
     const { clock, loadShedding, rateLimit, operations } = this.options;
+    this.#role = clusterRole(this.options.workers);
     this.#shedder = loadShedding ? new Shedder(loadShedding, clock) : undefined;
     this.#rateLimit = rateLimit
       ? rateLimitLayer(
@@ -185,8 +190,11 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
           clock,
           (ctx, result) => this.events.emit('limited', ctx, result.retryAfterMs),
           (error) => this.#reportError(error, undefined),
+          // Counts kept per worker would multiply the limit by the number of workers: the primary keeps them.
+          this.#role === 'worker' ? workerRateLimitStore(rateLimit.storeTimeoutMs) : undefined,
         )
       : undefined;
+    if (this.#role === 'worker') attachWorker(() => this.close());
     for (const name of this.options.upstreams.keys()) this.#upstream(name);
     if (operations.metrics) {
       const metrics = new Metrics(
@@ -207,6 +215,19 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
   /** The lifecycle state: idle → starting → listening → draining → closed. */
   get state(): LifecycleState {
     return this.#state;
+  }
+
+  /**
+   * How this process runs the app: `'single'` without `workers`; with it, `'primary'` in the supervising process
+   * (which forks the workers and serves no request itself) and `'worker'` in each forked process.
+   */
+  get role(): ClusterRole {
+    return this.#role;
+  }
+
+  /** In the primary of cluster mode once listening: the `@weft/cluster` supervisor (workers, events, `reload()`). */
+  get supervisor(): Supervisor | undefined {
+    return this.#supervisor;
   }
 
   /** Requests being handled now. */
@@ -295,7 +316,34 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
       return Promise.reject(new Error(`listen: the server is ${this.#state}; an app listens once`));
     }
     this.#transition('START');
-    return this.#start(port, host);
+    return this.#role === 'primary' ? this.#startPrimary(host) : this.#start(port, host);
+  }
+
+  async #startPrimary(host: string): Promise<ServerAddress> {
+    let started: Awaited<ReturnType<typeof superviseApp>>;
+    try {
+      started = await superviseApp({
+        workers: this.options.workers as number | 'auto',
+        shutdownTimeoutMs: this.options.shutdownTimeoutMs,
+        clock: this.options.clock,
+        logger: this.options.logger,
+      });
+    } catch (error) {
+      this.#transition('FAILED');
+      throw error;
+    }
+    this.#supervisor = started.supervisor;
+    const { port, family } = started.address;
+    const shown = started.address.address || host;
+    const address: ServerAddress = {
+      address: shown,
+      port,
+      family,
+      url: `http://${family === 'IPv6' ? `[${shown}]` : shown}:${port}`,
+    };
+    this.#transition('LISTENING');
+    this.events.emit('listening', address);
+    return address;
   }
 
   async #start(port: number, host: string): Promise<ServerAddress> {
@@ -347,6 +395,15 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
   }
 
   async #shutdown(): Promise<void> {
+    if (this.#role === 'primary') {
+      this.#transition('CLOSE');
+      this.events.emit('draining');
+      await this.#supervisor?.shutdown();
+      await Promise.all([...this.#upstreams.values()].map((upstream) => upstream.close()));
+      this.#transition('CLOSED');
+      this.events.emit('closed');
+      return;
+    }
     const wasListening = this.server.listening;
     this.#shedder?.stop();
     this.#transition('CLOSE');
