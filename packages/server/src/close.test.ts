@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
+import { Reactor } from '@weft/reactor';
 import { Agent, request } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { isRequestAbortedError, type RequestAbortedError } from './errors';
@@ -107,8 +108,9 @@ describe('graceful close', () => {
     expect(text).toMatch(/keep-alive/i);
   });
 
-  it('aborts stragglers at shutdownTimeoutMs: their signal fires and the client gets a 503', async () => {
-    const app = testApp({ shutdownTimeoutMs: 30 });
+  it('aborts stragglers at shutdownTimeoutMs on the server clock: their signal fires and the client gets a 503', async () => {
+    const clock = new Reactor();
+    const app = testApp({ shutdownTimeoutMs: 10_000, clock });
     const entered = gate();
     let reason: RequestAbortedError | undefined;
     app.get('/stuck', async (ctx) => {
@@ -119,11 +121,19 @@ describe('graceful close', () => {
     const base = await start(app);
     const stuck = request(`${base}/stuck`);
     await entered.promise;
-    await app.close();
+    let closed = false;
+    const closing = app.close().then(() => {
+      closed = true;
+    });
+    clock.advance(9_999);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect([reason, closed, app.inflight]).toEqual([undefined, false, 1]);
+    clock.advance(1);
     const res = await stuck;
     expect(res.statusCode).toBe(503);
     expect(res.headers.connection).toBe('close');
     await res.body.dump();
+    await closing;
     expect(isRequestAbortedError(reason)).toBe(true);
     expect(reason?.reason).toBe('shutdown');
     expect(reason?.name).toBe('AbortError');
@@ -153,31 +163,49 @@ describe('ctx.signal', () => {
   });
 
   it('aborts at the route deadline and answers 503, and the chain enters no further layer', async () => {
-    const app = testApp({ timeouts: { handlerMs: 20 } });
+    const clock = new Reactor();
+    const app = testApp({ timeouts: { handlerMs: 20_000 }, clock });
     const layers: string[] = [];
+    const entered = gate();
     const reason = gate<unknown>();
+    const unwound = gate();
     app.get(
       '/slow',
       async (ctx, next) => {
         layers.push('first');
+        entered.open();
         await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve()));
         reason.open(ctx.signal.reason);
         await next().catch(() => layers.push('next rejected'));
+        unwound.open();
       },
       () => {
         layers.push('second');
       },
     );
+    const quickEntered = gate();
+    const release = gate();
     app.get('/quick', { timeoutMs: 0 }, async () => {
-      await delay(40);
+      quickEntered.open();
+      await release.promise;
       return 'no deadline here';
     });
-    const res = await app.inject('/slow');
+    const slow = app.inject('/slow');
+    await entered.promise;
+    clock.advance(19_999);
+    expect(layers).toEqual(['first']);
+    clock.advance(1);
+    const res = await slow;
     expect(res.status).toBe(503);
     expect(res.json()).toMatchObject({ detail: 'the handler did not finish in time' });
     expect(((await reason.promise) as RequestAbortedError).reason).toBe('deadline');
-    await delay(1);
+    await unwound.promise;
     expect(layers).toEqual(['first', 'next rejected']);
-    expect((await app.inject('/quick')).text()).toBe('no deadline here');
+
+    const quick = app.inject('/quick');
+    await quickEntered.promise;
+    clock.advance(1_000_000);
+    release.open();
+    expect((await quick).text()).toBe('no deadline here');
   });
 });

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { createServer as createNodeServer, type IncomingHttpHeaders } from 'node:http';
+import { createServer as createNodeServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
 import { Readable } from 'node:stream';
+import { Reactor } from '@weft/reactor';
 import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { proxy } from './proxy';
@@ -89,19 +90,33 @@ describe('proxy', () => {
     await upstream.close();
   });
 
-  it('answers 502 when the upstream is unreachable and 504 when it is too slow', async () => {
-    const slow = await nodeUpstream((_req, res) => {
-      setTimeout(() => res.end('late'), 500).unref();
+  it('answers 502 when the upstream is unreachable and 504 when it misses the deadline of the server clock', async () => {
+    let entered!: () => void;
+    const inUpstream = new Promise<void>((resolve) => {
+      entered = resolve;
     });
-    const app = testApp({ upstreams: { down: { url: 'http://127.0.0.1:1', retry: false }, slow: slow.url } });
+    const held: ServerResponse[] = [];
+    const slow = await nodeUpstream((_req, res) => {
+      held.push(res);
+      entered();
+    });
+    const clock = new Reactor();
+    const app = testApp({
+      clock,
+      upstreams: { down: { url: 'http://127.0.0.1:1', retry: false }, slow: slow.url },
+    });
     app.get('/down', proxy('down'));
-    app.get('/slow', proxy('slow', { timeoutMs: 30, retry: false }));
+    app.get('/slow', proxy('slow', { timeoutMs: 2_000, retry: false }));
     const down = await app.inject('/down');
     expect(down.status).toBe(502);
     expect(down.json()).toMatchObject({ title: 'Bad Gateway', detail: 'upstream "down" is unreachable' });
-    const late = await app.inject('/slow');
+    const pending = app.inject('/slow');
+    await inUpstream;
+    clock.advance(2_000);
+    const late = await pending;
     expect(late.status).toBe(504);
-    expect(late.json()).toMatchObject({ title: 'Gateway Timeout' });
+    expect(late.json()).toMatchObject({ title: 'Gateway Timeout', detail: 'upstream "slow" did not answer in time' });
+    for (const res of held) res.end();
     await app.close();
     await slow.close();
   });
