@@ -1,0 +1,6 @@
+/**
+ * Packages whose README must pass `pnpm test:examples` (install section, runnable example that exits 0, API table).
+ * Every package's README is checked and reported; only these fail the run. Add a package once its API has landed
+ * and its README passes.
+ */
+export const finishedPackages: readonly string[] = ['@weft/compose', '@weft/fsm', '@weft/reactor', '@weft/retry'];
