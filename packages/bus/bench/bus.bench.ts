@@ -9,7 +9,7 @@ import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, bench, describe } from 'vitest';
 import { createBus, redisStreamsTransport } from '../src/index';
-import { startRedis } from '../test/redis-server';
+import { startRedis } from '../src/test-redis';
 
 const BURST = 200;
 const options = { time: 3_000, warmupTime: 300, warmupIterations: 1 };

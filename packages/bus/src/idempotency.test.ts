@@ -1,7 +1,7 @@
 import { Reactor } from '@weft/reactor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RedisServer, startRedis } from '../test/redis-server';
 import { idempotencySet, redisIdempotencySet } from './idempotency';
+import { type RedisServer, startRedis } from './test-redis';
 
 describe('idempotencySet', () => {
   it('says an id was seen until its TTL passes on the clock', () => {

@@ -40,3 +40,13 @@ export function isReplyError(error: unknown, prefix: string): boolean {
     (error as { message: string }).message.startsWith(prefix)
   );
 }
+
+/**
+ * Routes the `'error'` events of a connection the transport opened itself (a `duplicate()`) to `listener`.
+ * Without a listener ioredis prints "Unhandled error event" for every failed reconnect while Redis is down; the
+ * commands on that connection still reject, and the transport handles that.
+ */
+export function onConnectionError(connection: object, listener: (error: unknown) => void): void {
+  const on = (connection as { on?: unknown }).on;
+  if (typeof on === 'function') on.call(connection, 'error', listener);
+}

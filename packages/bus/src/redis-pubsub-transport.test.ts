@@ -1,9 +1,9 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RedisServer, startRedis, waitFor } from '../test/redis-server';
 import { type Bus, createBus } from './bus';
 import type { Envelope } from './envelope';
 import { redisPubSubTransport } from './redis-pubsub-transport';
+import { type RedisServer, startRedis, waitFor } from './test-redis';
 
 type Topics = { 'cache.invalidate': { key: string } };
 

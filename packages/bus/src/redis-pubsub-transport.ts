@@ -1,7 +1,7 @@
 import { describe } from '@weft/reactor';
 import { frame, unframe, type WireMessage } from './envelope';
 import { BusClosedError, TransportError } from './errors';
-import type { RedisPubSubClientLike, RedisSubscriberLike } from './redis-client';
+import { onConnectionError, type RedisPubSubClientLike, type RedisSubscriberLike } from './redis-client';
 import type {
   Delivery,
   GroupLag,
@@ -132,6 +132,7 @@ class RedisPubSubTransportImpl implements Transport {
   private connect(hooks: TransportHooks): RedisSubscriberLike {
     if (this.subscriber === undefined) {
       const subscriber = this.client.duplicate();
+      onConnectionError(subscriber, (error) => hooks.error(error));
       subscriber.on('message', (channel, text) => {
         const set = this.channels.get(channel);
         if (set === undefined) return;

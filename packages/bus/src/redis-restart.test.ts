@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RedisServer, startRedis, waitFor } from '../test/redis-server';
 import { createBus } from './bus';
 import { redisStreamsTransport } from './redis-streams-transport';
+import { type RedisServer, startRedis, waitFor } from './test-redis';
 
 let redis: RedisServer;
 
@@ -24,6 +24,11 @@ describe('redisStreamsTransport across a Redis restart', () => {
     // `live` reads throughout; `late` only creates its group now and reads after the restart, so that what it
     // gets can only come from what Redis persisted.
     const receivedLive = new Set<number>();
+    const connectionErrors: string[] = [];
+    live.events.on('error', (error) => {
+      const code = (error as { code?: unknown }).code;
+      if (typeof code === 'string') connectionErrors.push(code);
+    });
     await live.subscribe('tick', ({ payload }) => void receivedLive.add(payload));
     await (await late.subscribe('tick', () => {}))();
 
@@ -32,6 +37,9 @@ describe('redisStreamsTransport across a Redis restart', () => {
       if (i === 100) {
         // A crash, not a clean shutdown: only what was fsynced (every acknowledged write) survives.
         await redis.crash();
+        // The connection the subscription opened for itself reports its failed reconnects on bus.events (rather
+        // than ioredis printing "Unhandled error event").
+        await waitFor(() => connectionErrors.includes('ECONNREFUSED'), 3_000, 'a connection error on bus.events');
         const publishing = producer.publish('tick', i).then(() => acknowledged.push(i));
         await redis.start();
         await publishing;

@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import { constant } from '@weft/retry';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RedisServer, startRedis, waitFor } from '../test/redis-server';
 import { type Bus, createBus, type DeadLetter } from './bus';
 import type { Envelope } from './envelope';
 import { isCodecError, isDeliveryLimitError } from './errors';
 import { type RedisStreamsTransportOptions, redisStreamsTransport } from './redis-streams-transport';
+import { type RedisServer, startRedis, waitFor } from './test-redis';
 
 type Topics = { job: number; 'job.dead-letter': DeadLetter<number> };
 
@@ -175,7 +175,7 @@ describe('redisStreamsTransport', () => {
     // Subscribe the survivor only after the child took the event, so that the child surely has it.
     const child = spawn(
       process.execPath,
-      ['--conditions=source', '--import', 'tsx', join(import.meta.dirname, '../test/consumer-child.ts')].concat([
+      ['--conditions=source', '--import', 'tsx', join(import.meta.dirname, 'fixtures/consumer-child.ts')].concat([
         String(redis.port),
         prefix,
         group,

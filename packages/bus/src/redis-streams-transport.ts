@@ -4,7 +4,7 @@ import { type Clock, describe, sleep, systemClock, type TimerHandle } from '@wef
 import { exponential } from '@weft/retry';
 import { frame, unframe, type WireMessage } from './envelope';
 import { BusClosedError, TransportError } from './errors';
-import { isReplyError, type RedisArgument, type RedisClientLike } from './redis-client';
+import { isReplyError, onConnectionError, type RedisArgument, type RedisClientLike } from './redis-client';
 import type {
   Delivery,
   GroupLag,
@@ -149,6 +149,7 @@ class StreamConsumer implements TransportSubscription {
   async start(startAt: StartAt): Promise<void> {
     await this.ensureGroup(startAt === 'earliest' ? '0' : '$');
     const conn = this.config.client.duplicate();
+    onConnectionError(conn, (error) => this.hooks.error(error));
     this.conn = conn;
     try {
       this.connId = Number(await conn.call('CLIENT', 'ID'));
