@@ -140,6 +140,12 @@ async function replacement(kind: string, arg: string, sourceFile: string, staged
       if (charts.length === 0) return '_No benchmark figures recorded yet._';
       return charts.map((c) => chartImage(c.id, stagedFile)).join('\n\n');
     }
+    case 'server-metrics':
+      try {
+        return await serverMetricsTable();
+      } catch (error) {
+        return unavailable("The table of @weft/server's metrics", error);
+      }
     case 'schema-fields': {
       const schema = JSON.parse(
         readFileSync(join(repoRoot, 'packages', 'server', 'schema', 'weft.config.schema.json'), 'utf8'),
@@ -148,6 +154,28 @@ async function replacement(kind: string, arg: string, sourceFile: string, staged
     }
     default:
       throw new Error(`${sourceFile}: unknown docs marker "@${kind}"`);
+  }
+}
+
+/**
+ * The `weft_*` metrics a fresh `@weft/server` app exposes on /metrics (asked through `app.inject`, no socket), as
+ * a Markdown table of name, type and help text.
+ */
+async function serverMetricsTable(): Promise<string> {
+  const { createServer } = await import('../../packages/server/src/index');
+  const app = createServer({ logger: false });
+  try {
+    const response = await app.inject('/metrics');
+    if (response.status !== 200) throw new Error(`GET /metrics answered ${response.status}`);
+    const text = response.text();
+    const types = new Map([...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => [m[1] as string, m[2] as string]));
+    const rows = [...text.matchAll(/^# HELP (weft_\S+) (.*)$/gm)].map(
+      (m) => `| \`${m[1]}\` | ${types.get(m[1] as string) ?? ''} | ${(m[2] as string).replace(/\|/g, '\\|')} |`,
+    );
+    if (rows.length === 0) throw new Error('no weft_* metric in the answer');
+    return ['| metric | type | what it counts |', '| --- | --- | --- |', ...rows].join('\n');
+  } finally {
+    await app.close();
   }
 }
 
