@@ -31,7 +31,10 @@ const errors: Middleware<Ctx> = async (ctx, next) => {
 };
 const auth = when<Ctx>(
   (ctx) => ctx.path.startsWith('/admin'),
-  (ctx, next) => (ctx.headers.token === 'secret' ? next() : void (ctx.status = 401)), // no next(): short-circuit
+  async (ctx, next) => {
+    if (ctx.headers.token === 'secret') return next();
+    ctx.status = 401; // no next(): the layers inside never run
+  },
 );
 const handler: Middleware<Ctx> = (ctx) => {
   ctx.trace.push('handler');
@@ -75,7 +78,13 @@ const forgetful: Middleware<Ctx> = (_ctx, next) => {
   next(); // missing await: the layers inside finish after this one
 };
 const strict = compose<Ctx>(
-  [forgetful, async (ctx) => new Promise<void>((resolve) => setImmediate(() => resolve(void (ctx.status = 200))))],
+  [
+    forgetful,
+    async (ctx) => {
+      await new Promise((resolve) => setImmediate(resolve)); // the inner layer takes a moment
+      ctx.status = 200;
+    },
+  ],
   { strict: true },
 );
 await assert.rejects(strict(request('/')), (error) => isUnawaitedNextError(error));
