@@ -2,10 +2,8 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, get, type Primary, startPrimary, steadyLoad } from './fixtures/harness';
+import { freePort, get, inFlight, type Primary, startPrimary, steadyLoad, until } from './fixtures/harness';
 import type { WorkerInfo } from './index';
-
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('a supervised 2-worker HTTP cluster (real processes, real HTTP)', () => {
   let primary: Primary;
@@ -47,8 +45,13 @@ describe('a supervised 2-worker HTTP cluster (real processes, real HTTP)', () =>
     expect(exit.args.slice(1)).toEqual([null, 'SIGKILL', false]);
     const restart = await primary.waitFor('restart');
     expect(restart.args[1]).toBe(150);
-    // During the backoff every request is answered, by the survivor.
-    for (let i = 0; i < 10; i++) expect(await get(port)).toBe(String(survivor.pid));
+    // Meanwhile every request is answered: by the survivor, or by the replacement once it was forked.
+    const forks = primary.events.filter((e) => e.event === 'fork').length;
+    for (let i = 0; i < 10; i++) {
+      const pid = await get(port);
+      const replacements = primary.events.filter((e) => e.event === 'fork').slice(forks);
+      expect([survivor, ...replacements.map((e) => e.args[0] as WorkerInfo)].map((w) => String(w.pid))).toContain(pid);
+    }
     const readies = primary.events.filter((e) => e.event === 'ready').length;
     await primary.waitFor('ready', Math.max(readies, 3));
     const workers = await primary.workers();
@@ -95,16 +98,21 @@ describe('a supervised 2-worker HTTP cluster (real processes, real HTTP)', () =>
   it('reloads under a steady stream of requests without a single failure, replacing every pid', async () => {
     const before = await primary.workers();
     const load = steadyLoad(port);
-    await pause(200);
+    await until(() => load.ok >= 5, 'requests before the reload');
+    const okBefore = load.ok;
     await primary.command('reload');
-    await pause(200);
-    const { ok, failed, pids } = await load.stop();
+    const okDuring = load.ok - okBefore;
     const after = await primary.workers();
-    expect(failed).toEqual([]);
-    expect(ok).toBeGreaterThan(20);
+    // Until both new workers have answered (or a request failed).
+    await until(
+      () => load.failed.length > 0 || after.every((w) => load.pids.has(String(w.pid))),
+      'both new workers to answer',
+    );
+    await load.stop();
+    expect(load.failed).toEqual([]);
+    expect(okDuring).toBeGreaterThan(0); // requests kept being answered while the workers were replaced
     expect(after.map((w) => w.state)).toEqual(['ready', 'ready']);
     for (const old of before) expect(after.map((w) => w.pid)).not.toContain(old.pid);
-    for (const fresh of after) expect(pids).toContain(String(fresh.pid));
     expect(primary.events.some((e) => e.event === 'reloaded')).toBe(true);
   }, 15_000);
 
@@ -125,11 +133,11 @@ describe('a supervised 2-worker HTTP cluster (real processes, real HTTP)', () =>
   });
 
   it('shutdown() lets a slow in-flight request finish, then every worker exits 0', async () => {
-    const slow = get(port, '/?delayMs=1000');
-    await pause(300); // the request has reached a worker
+    const slow = inFlight(port, '/?delayMs=1000');
+    await slow.responded; // the request is in a worker's hands
     const exits = primary.events.filter((e) => e.event === 'exit').length;
     await primary.command('shutdown');
-    expect(Number(await slow)).toBeGreaterThan(0);
+    expect(Number(await slow.body)).toBeGreaterThan(0);
     const codes = primary.events
       .filter((e) => e.event === 'exit')
       .slice(exits)
