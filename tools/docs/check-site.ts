@@ -139,7 +139,8 @@ function pageState() {
   return {
     mermaid: doc.body.dataset.mermaid,
     total: doc.querySelectorAll('.weft-diagram').length,
-    drawn: doc.querySelectorAll('.weft-diagram svg').length,
+    // Mermaid draws a parse error as an SVG too (aria-roledescription="error"): that one does not count as drawn.
+    drawn: doc.querySelectorAll('.weft-diagram svg:not([aria-roledescription="error"])').length,
     links: Array.from(doc.querySelectorAll('a[href]'), (a) => a.href ?? ''),
   };
 }
