@@ -3,6 +3,7 @@ import {
   cockatielBreaker,
   cockatielBreakerWithTimeout,
   noop,
+  noopWithSignal,
   opossumBreaker,
   weftBreaker,
   weftCountBreaker,
@@ -75,9 +76,16 @@ describe(`${BATCH} awaited calls of an async no-op with a 10 s timeout`, () => {
 
   const weft = weftBreaker(10_000);
   bench(
-    '@weft/breaker execute, timeoutMs',
+    '@weft/breaker execute, timeoutMs, fn declares no signal',
     async () => {
       for (let i = 0; i < BATCH; i++) await weft.execute(noop);
+    },
+    options,
+  );
+  bench(
+    '@weft/breaker execute, timeoutMs, fn(signal)',
+    async () => {
+      for (let i = 0; i < BATCH; i++) await weft.execute(noopWithSignal);
     },
     options,
   );

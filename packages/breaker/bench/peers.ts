@@ -12,6 +12,8 @@ import Opossum from 'opossum';
 import { CircuitBreaker } from '../src/index';
 
 export const noop = async (): Promise<number> => 1;
+/** The same no-op declaring the signal parameter, so a timed breaker builds an AbortSignal for each call. */
+export const noopWithSignal = async (_signal: AbortSignal): Promise<number> => 1;
 
 export function weftBreaker(timeoutMs?: number): CircuitBreaker {
   return new CircuitBreaker({

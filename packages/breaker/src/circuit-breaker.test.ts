@@ -337,6 +337,36 @@ describe('CircuitBreaker: timeouts', () => {
     expect(signals.size).toBe(3);
   });
 
+  it('builds no signal for a function that declares no parameter, and still rejects it at the deadline', async () => {
+    const clock = new Reactor();
+    const breaker = new CircuitBreaker({ clock, timeoutMs: 100 });
+    const signals: AbortSignal[] = [];
+    // `fn.length === 0`: it cannot name the signal (this one peeks through `arguments` to show what it got).
+    const hang = function (this: unknown): Promise<never> {
+      // biome-ignore lint/complexity/noArguments: the only way to see an argument fn.length does not declare
+      signals.push(arguments[0] as AbortSignal);
+      return new Promise(() => {});
+    };
+    const first = settle(breaker.execute(hang));
+    const second = settle(breaker.execute(hang));
+    await clock.advanceAsync(99);
+    expect(clock.pending).toBe(2);
+    await clock.advanceAsync(1);
+    expect(await first).toBeInstanceOf(TimeoutError);
+    expect(await second).toBeInstanceOf(TimeoutError);
+    expect(signals[0]).toBe(signals[1]); // the shared signal, not one per call
+    expect(signals[0]?.aborted).toBe(false);
+    expect(breaker.stats()).toMatchObject({ failures: 2, timeouts: 2 });
+
+    // With a caller's signal, that is what it gets.
+    const controller = new AbortController();
+    await breaker.executeWith({ signal: controller.signal }, async function (this: unknown) {
+      // biome-ignore lint/complexity/noArguments: see above
+      signals.push(arguments[0] as AbortSignal);
+    });
+    expect(signals[2]).toBe(controller.signal);
+  });
+
   it('does not take a nested breaker’s timeout for its own', async () => {
     const clock = new Reactor();
     const inner = new CircuitBreaker({ clock, timeoutMs: 10 });

@@ -685,25 +685,39 @@ export class CircuitBreaker<TFallback = never> {
   ): Promise<unknown> {
     const clock = this.#clock;
     const { timeoutMs, name } = this.#options;
-    const controller = new AbortController();
+    // Building an AbortSignal is most of a timed call's cost (an EventTarget per call). A function that declares no
+    // parameter (`async () => …`, `fn.length === 0`) cannot see the signal, so it gets the caller's signal or the
+    // shared never-aborted one; the call still rejects at the deadline.
+    const controller = fn.length === 0 ? undefined : new AbortController();
     return new Promise((resolve, reject) => {
-      const onCallerAbort = (): void => controller.abort(callerSignal?.reason);
-      callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
+      const onCallerAbort =
+        controller === undefined || callerSignal === undefined
+          ? undefined
+          : (): void => controller.abort(callerSignal.reason);
+      if (onCallerAbort !== undefined) callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
       const timer = clock.setTimeout(() => {
-        callerSignal?.removeEventListener('abort', onCallerAbort);
+        if (onCallerAbort !== undefined) callerSignal?.removeEventListener('abort', onCallerAbort);
         const error = new TimeoutError(name, timeoutMs);
         Object.defineProperty(error, OWNER, { value: this });
-        controller.abort(error);
+        controller?.abort(error);
         reject(error);
         this.#events?.emit('timeout', timeoutMs);
       }, timeoutMs);
       const settle = (): void => {
         clock.clearTimeout(timer);
-        callerSignal?.removeEventListener('abort', onCallerAbort);
+        if (onCallerAbort !== undefined) callerSignal?.removeEventListener('abort', onCallerAbort);
       };
       let pending: unknown;
       try {
-        pending = invoke(fn, controller.signal, argc, a, b, c, rest);
+        pending = invoke(
+          fn,
+          controller === undefined ? (callerSignal ?? NEVER_ABORTED) : controller.signal,
+          argc,
+          a,
+          b,
+          c,
+          rest,
+        );
       } catch (error) {
         settle();
         reject(error);

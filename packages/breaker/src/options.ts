@@ -46,7 +46,12 @@ export interface CircuitBreakerOptions<TFallback = never> {
   halfOpenMaxCalls?: number | undefined;
   /** Callers beyond the probes when half-open: rejected at once (default) or wait for the probes' verdict. */
   halfOpenOverflow?: HalfOpenOverflow | undefined;
-  /** Aborts the call's signal and rejects with `TimeoutError` after this long (ms, > 0). Off by default. */
+  /**
+   * Aborts the call's signal and rejects with `TimeoutError` after this long (ms, > 0). Off by default. A function
+   * that declares no parameter (`fn.length === 0`, e.g. `async () => …`) cannot see the signal, so none is built for
+   * it (that is most of a timed call's cost); it is still rejected at the deadline. Declare the parameter
+   * (`(signal) => …`) to have it aborted.
+   */
   timeoutMs?: number | undefined;
   /** Which errors count as failures (default: all). Others are rethrown but count as successful calls. */
   isFailure?: ((error: unknown) => boolean) | undefined;
