@@ -156,7 +156,8 @@ describe('weft CLI', () => {
 
     run.child.kill('SIGTERM');
     expect(await run.exited).toBe(0);
-  });
+    // Three processes start and two more on the reload: generous on a loaded machine.
+  }, 30_000);
 
   it('rejects a bad config with exit code 2 and the path of every bad field', async () => {
     const file = join(dir, 'bad.json');

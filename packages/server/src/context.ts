@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeader, ServerResponse } from 'node:http';
 import { type ParsedUrlQuery, parse as parseQuery } from 'node:querystring';
 import type { Readable } from 'node:stream';
+import type { TimerHandle } from '@weft/reactor';
 import { RequestBody } from './body';
 import { type AbortCause, RequestAbortedError } from './errors';
 import { clientAddress, type TrustProxyFn } from './trust-proxy';
@@ -37,9 +38,30 @@ export interface RouteInfo {
 }
 
 const noParams: Readonly<Record<string, string>> = Object.freeze(Object.create(null));
+const jsonType = 'application/json; charset=utf-8';
+const textType = 'text/plain; charset=utf-8';
+const binaryType = 'application/octet-stream';
 
-/** Internal access to a context's response state (for the server), without making it public API. */
-export let responseOf: (ctx: Context) => { body: ResponseBody | undefined; status: number | undefined };
+/** Internal access to a context's response body (for the server), without making it public API. */
+export let bodyOf: (ctx: Context) => ResponseBody | undefined;
+/** The status set with `ctx.status`/`json`/`send`, if any. */
+export let statusOf: (ctx: Context) => number | undefined;
+/** The content type `json`/`send` chose, sent unless a `content-type` header was set. */
+export let contentTypeOf: (ctx: Context) => string | undefined;
+/** Headers added with {@link deferHeader}, as a flat name/value list, if any. */
+export let deferredHeadersOf: (ctx: Context) => string[] | undefined;
+/**
+ * Adds a response header that is only written with the status line (one `writeHead` with a flat list, cheaper than
+ * `setHeader`); a header of the same name set with `ctx.set()` wins. For the server's own layers (rate limiting).
+ */
+export let deferHeader: (ctx: Context, name: string, value: string) => void;
+/** {@link deferHeader} for a flat name/value list (which the context may keep as it is). */
+export let deferHeaders: (ctx: Context, list: string[]) => void;
+/** The deadline timer of a context, kept on it so the hot path needs no map. */
+export let timerOf: (ctx: Context) => TimerHandle | undefined;
+/** The route a context was created for (the server's own record), undefined when none matched. */
+export let routeInfoOf: (ctx: Context) => RouteInfo | undefined;
+export let setTimerOf: (ctx: Context, timer: TimerHandle | undefined) => void;
 /** Internal access to the settings a context was created with. */
 export let settingsOf: (ctx: Context) => ContextSettings;
 /** Aborts a context's signal (if created) with the given cause. */
@@ -72,8 +94,6 @@ export class Context<State extends Record<string, unknown> = Record<string, unkn
   readonly params: Readonly<Record<string, string>>;
   /** The matched route's pattern (`/users/:id`), or undefined when none matched; metrics label by it. */
   readonly route: string | undefined;
-  /** Data shared between middleware of this request. */
-  state: State;
   /** When the request started, on the server's clock (ms). */
   readonly startedAt: number;
 
@@ -87,9 +107,30 @@ export class Context<State extends Record<string, unknown> = Record<string, unkn
   #responseBody: ResponseBody | undefined;
   #controller: AbortController | undefined;
   #abortCause: AbortCause | undefined;
+  #state: State | undefined;
+  #contentType: string | undefined;
+  #deferred: string[] | undefined;
+  #timer: TimerHandle | undefined;
+  readonly #routeInfo: RouteInfo | undefined;
 
   static {
-    responseOf = (ctx) => ({ body: ctx.#responseBody, status: ctx.#status });
+    routeInfoOf = (ctx) => ctx.#routeInfo;
+    bodyOf = (ctx) => ctx.#responseBody;
+    statusOf = (ctx) => ctx.#status;
+    contentTypeOf = (ctx) => ctx.#contentType;
+    deferredHeadersOf = (ctx) => ctx.#deferred;
+    deferHeader = (ctx, name, value) => {
+      if (ctx.#deferred === undefined) ctx.#deferred = [name, value];
+      else ctx.#deferred.push(name, value);
+    };
+    deferHeaders = (ctx, list) => {
+      if (ctx.#deferred === undefined) ctx.#deferred = list;
+      else ctx.#deferred.push(...list);
+    };
+    timerOf = (ctx) => ctx.#timer;
+    setTimerOf = (ctx, timer) => {
+      ctx.#timer = timer;
+    };
     settingsOf = (ctx) => ctx.#settings;
     abortReasonOf = (ctx) => {
       if (ctx.#abortCause === undefined) {
@@ -125,10 +166,20 @@ export class Context<State extends Record<string, unknown> = Record<string, unkn
     this.#rawQuery = q === -1 ? '' : url.slice(q + 1);
     this.params = params ?? noParams;
     this.route = route?.pattern;
+    this.#routeInfo = route;
     this.#bodyLimit = route?.bodyLimit ?? settings.bodyLimit;
     this.#settings = settings;
-    this.state = {} as State;
     this.startedAt = startedAt;
+  }
+
+  /** Data shared between middleware of this request (created on first use). */
+  get state(): State {
+    if (this.#state === undefined) this.#state = {} as State;
+    return this.#state;
+  }
+
+  set state(value: State) {
+    this.#state = value;
   }
 
   /** The query string parsed (`?a=1&a=2&b` → `{ a: ['1', '2'], b: '' }`). */
@@ -203,28 +254,33 @@ export class Context<State extends Record<string, unknown> = Record<string, unkn
     return this;
   }
 
-  /** Sends `value` as JSON (`application/json; charset=utf-8`), optionally with a status. */
+  /**
+   * Sends `value` as JSON, optionally with a status. The content type is `application/json; charset=utf-8` unless a
+   * `content-type` header is set (before or after).
+   */
   json(value: unknown, status?: number): void {
     if (status !== undefined) this.status = status;
     const text = JSON.stringify(value);
     if (text === undefined) throw new TypeError(`json: expected a JSON-serialisable value, got ${typeof value}`);
-    if (!this.res.hasHeader('content-type')) this.res.setHeader('content-type', 'application/json; charset=utf-8');
+    this.#contentType = jsonType;
     this.#responseBody = text;
   }
 
   /**
    * Sets the response body, written once the middleware chain has unwound (so outer middleware can still add
-   * headers). Strings default to `text/plain`, bytes and streams to `application/octet-stream`.
+   * headers). Unless a `content-type` header is set, strings go as `text/plain`, bytes and streams as
+   * `application/octet-stream`.
    */
   send(body: ResponseBody, status?: number): void {
     if (status !== undefined) this.status = status;
-    if (!this.res.hasHeader('content-type') && body !== null) {
-      this.res.setHeader(
-        'content-type',
-        typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/octet-stream',
-      );
-    }
+    this.#contentType = body === null ? undefined : typeof body === 'string' ? textType : binaryType;
     this.#responseBody = body;
+  }
+
+  /** The content type the response will carry: the `content-type` header if set, else what `json`/`send` chose. */
+  get type(): string | undefined {
+    const header = this.res.getHeader('content-type');
+    return header === undefined ? this.#contentType : String(header);
   }
 
   /** Whether a response body has been set with `send`/`json`. */

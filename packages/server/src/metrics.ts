@@ -1,10 +1,56 @@
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { Context } from './context';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { Upstream } from './upstream';
 
-interface RouteSeries {
-  requests: Counter.Internal;
-  duration: Histogram.Internal<'method' | 'route' | 'status'>;
+/** One label set (method, route, status) of the request metrics: a count, a sum and per-bucket counts. */
+interface Series {
+  readonly labels: { method: string; route: string; status: string };
+  count: number;
+  sum: number;
+  /** Observations per bucket (not cumulative); the last slot is +Inf. */
+  readonly buckets: Float64Array;
+}
+
+/** Where a route keeps its series, so recording a request needs no label hashing. */
+export interface SeriesHolder {
+  readonly pattern: string | undefined;
+  series?: Map<number, Series>;
+}
+
+const buckets = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+const methodIndex: Readonly<Record<string, number>> = {
+  GET: 0,
+  HEAD: 1,
+  POST: 2,
+  PUT: 3,
+  PATCH: 4,
+  DELETE: 5,
+  OPTIONS: 6,
+};
+
+interface MetricValue {
+  value: number;
+  labels: Record<string, string | number>;
+  metricName?: string;
+}
+
+/**
+ * A metric in prom-client's registry whose values are plain numbers updated on the hot path and turned into samples
+ * only at scrape time (prom-client's own label children hash their labels on every observation).
+ */
+class ScrapedMetric {
+  readonly aggregator = 'sum';
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly type: 'counter' | 'histogram',
+    readonly values: () => MetricValue[],
+  ) {}
+
+  get() {
+    return { name: this.name, help: this.help, type: this.type, values: this.values(), aggregator: this.aggregator };
+  }
+
+  reset(): void {}
 }
 
 /** Numeric values of breaker states in `weft_breaker_state`. */
@@ -17,19 +63,6 @@ export const breakerStateValue = { closed: 0, 'half-open': 1, open: 2 } as const
  */
 export class Metrics {
   readonly registry = new Registry();
-  readonly #requests = new Counter({
-    name: 'weft_http_requests_total',
-    help: 'HTTP requests answered, by method, route pattern and status.',
-    labelNames: ['method', 'route', 'status'] as const,
-    registers: [this.registry],
-  });
-  readonly #duration = new Histogram({
-    name: 'weft_http_request_duration_seconds',
-    help: 'Time from a request arriving to its response finishing, by method, route pattern and status.',
-    labelNames: ['method', 'route', 'status'] as const,
-    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers: [this.registry],
-  });
   readonly #limited = new Counter({
     name: 'weft_rate_limited_total',
     help: 'Requests denied by the rate limiter (429).',
@@ -46,11 +79,46 @@ export class Metrics {
     help: 'Requests shed (503) because the event loop was overloaded.',
     registers: [this.registry],
   });
-  // Bound children per label set: the hot path then neither hashes labels nor allocates.
-  readonly #series = new Map<string, RouteSeries>();
+  /** Every series, for the scrape. */
+  readonly #series: Series[] = [];
+  /** Series of requests that matched no route. */
+  readonly #unmatched: SeriesHolder = { pattern: undefined };
   #defaults = false;
 
   constructor(inflight: () => number, upstreams: () => Iterable<Upstream>) {
+    const all = this.#series;
+    const requests = new ScrapedMetric(
+      'weft_http_requests_total',
+      'HTTP requests answered, by method, route pattern and status.',
+      'counter',
+      () => all.map((series) => ({ value: series.count, labels: series.labels })),
+    );
+    const duration = new ScrapedMetric(
+      'weft_http_request_duration_seconds',
+      'Time from a request arriving to its response finishing, by method, route pattern and status.',
+      'histogram',
+      () => {
+        const values: MetricValue[] = [];
+        const name = 'weft_http_request_duration_seconds';
+        for (const series of all) {
+          let cumulative = 0;
+          for (let i = 0; i <= buckets.length; i++) {
+            cumulative += series.buckets[i] as number;
+            values.push({
+              value: cumulative,
+              labels: { ...series.labels, le: i < buckets.length ? (buckets[i] as number) : '+Inf' },
+              metricName: `${name}_bucket`,
+            });
+          }
+          values.push({ value: series.sum, labels: series.labels, metricName: `${name}_sum` });
+          values.push({ value: series.count, labels: series.labels, metricName: `${name}_count` });
+        }
+        return values;
+      },
+    );
+    for (const metric of [requests, duration]) {
+      this.registry.registerMetric(metric as unknown as Parameters<Registry['registerMetric']>[0]);
+    }
     new Gauge({
       name: 'weft_http_requests_in_flight',
       help: 'Requests being handled now.',
@@ -95,19 +163,36 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry });
   }
 
-  /** Records one finished request. */
-  observe(ctx: Context, durationMs: number): void {
-    const route = ctx.route ?? 'unmatched';
-    const status = ctx.res.statusCode;
-    const key = `${ctx.method} ${status} ${route}`;
-    let series = this.#series.get(key);
-    if (series === undefined) {
-      const labels = { method: ctx.method, route, status: String(status) };
-      series = { requests: this.#requests.labels(labels), duration: this.#duration.labels(labels) };
-      this.#series.set(key, series);
+  /** Records one finished request of `route` (undefined when none matched): a few additions, no allocation. */
+  observe(route: SeriesHolder | undefined, method: string, status: number, durationMs: number): void {
+    const holder = route ?? this.#unmatched;
+    const key = status * 8 + (methodIndex[method] ?? 7);
+    let map = holder.series;
+    if (map === undefined) {
+      map = new Map();
+      holder.series = map;
     }
-    series.requests.inc();
-    series.duration.observe(durationMs / 1_000);
+    let series = map.get(key);
+    if (series === undefined) {
+      series = {
+        labels: {
+          method: methodIndex[method] === undefined ? 'other' : method,
+          route: holder.pattern ?? 'unmatched',
+          status: String(status),
+        },
+        count: 0,
+        sum: 0,
+        buckets: new Float64Array(buckets.length + 1),
+      };
+      map.set(key, series);
+      this.#series.push(series);
+    }
+    const seconds = durationMs / 1_000;
+    series.count++;
+    series.sum += seconds;
+    let i = 0;
+    while (i < buckets.length && seconds > (buckets[i] as number)) i++;
+    series.buckets[i]! += 1;
   }
 
   limited(): void {

@@ -1,8 +1,11 @@
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import { Writable } from 'node:stream';
+import { rateLimitHeaders } from '@weft/ratelimit';
 import { Reactor } from '@weft/reactor';
+import { Agent, request } from 'undici';
 import { describe, expect, it } from 'vitest';
+import { HeaderFormatter } from './protection';
 import { start, testApp } from './test-helpers';
 
 describe('rate limiting', () => {
@@ -48,6 +51,44 @@ describe('rate limiting', () => {
     keyed.get('/', () => 'ok');
     const withKey = (key: string) => keyed.inject({ url: '/', headers: { 'x-api-key': key } }).then((r) => r.status);
     expect([await withKey('a'), await withKey('b'), await withKey('a')]).toEqual([200, 200, 429]);
+  });
+
+  it('formats the RateLimit headers of allowed requests exactly as @weft/ratelimit does, in every draft', () => {
+    for (const standard of ['draft-8', 'draft-7', 'draft-6'] as const) {
+      const formatter = new HeaderFormatter(standard);
+      for (const [limit, windowMs] of [
+        [3, 60_000],
+        [1_000, 1_000],
+        [5, 1_500],
+        [7, 250],
+      ] as const) {
+        for (const remaining of [-1, 0, 1, limit - 1]) {
+          for (const resetMs of [0, 1, 999, 1_000, 1_001, windowMs]) {
+            const result = { allowed: true, limited: false, limit, windowMs, remaining, resetMs, retryAfterMs: 0 };
+            expect(formatter.list(result)).toEqual(Object.entries(rateLimitHeaders(result, { standard })).flat());
+          }
+        }
+      }
+    }
+  });
+
+  it('keys a keep-alive connection by its peer, and by X-Forwarded-For from a trusted proxy', async () => {
+    const app = testApp({ trustProxy: 'loopback', rateLimit: { limit: 1, windowMs: 60_000 } });
+    app.get('/', () => 'ok');
+    const base = await start(app);
+    const agent = new Agent({ connections: 1 });
+    const status = async (forwardedFor?: string) => {
+      const res = await request(base, {
+        dispatcher: agent,
+        headers: forwardedFor === undefined ? {} : { 'x-forwarded-for': forwardedFor },
+      });
+      await res.body.dump();
+      return res.statusCode;
+    };
+    expect([await status(), await status()]).toEqual([200, 429]);
+    expect([await status('192.0.2.1'), await status('192.0.2.2'), await status('192.0.2.1')]).toEqual([200, 200, 429]);
+    expect(await status()).toBe(429);
+    await agent.close();
   });
 
   it('does not limit the operations endpoints', async () => {

@@ -1,16 +1,17 @@
-import type { Middleware } from '@weft/compose';
+import type { Socket } from 'node:net';
+import type { Middleware, Next } from '@weft/compose';
 import {
   ipKey,
   MemoryStore,
   RateLimiter,
   type RateLimitResult,
+  type RateLimitStandard,
   RedisStore,
-  rateLimit,
   rateLimitHeaders,
   type Store,
 } from '@weft/ratelimit';
 import { type Clock, LoopMonitor } from '@weft/reactor';
-import type { Context } from './context';
+import { type Context, deferHeaders } from './context';
 import { HttpError } from './errors';
 import type { LoadSheddingOptions, ResolvedRateLimit } from './options';
 
@@ -18,6 +19,7 @@ import type { LoadSheddingOptions, ResolvedRateLimit } from './options';
 export class Shedder {
   readonly retryAfterSeconds: number;
   readonly #monitor: LoopMonitor;
+  #overloaded = false;
 
   constructor(options: Required<LoadSheddingOptions>, clock: Clock) {
     this.retryAfterSeconds = options.retryAfterSeconds;
@@ -26,12 +28,19 @@ export class Shedder {
       maxUtilization: options.maxUtilization,
       warmupMs: options.warmupMs,
       clock,
+      onChange: (overloaded) => {
+        this.#overloaded = overloaded && this.#monitor.running;
+      },
     });
   }
 
-  /** Whether to shed now. The monitor also counts how overdue its own timer is, so a just-blocked loop is seen. */
+  /**
+   * Whether to shed now: a field the monitor flips when it samples. Its sampling timer runs in the timers phase,
+   * before the I/O of the same loop turn, so after a long synchronous stall the monitor has seen the stall (its
+   * timer is overdue) before any request that arrived during it is read.
+   */
   get overloaded(): boolean {
-    return this.#monitor.running && this.#monitor.overloaded;
+    return this.#overloaded;
   }
 
   /** Event-loop readings for metrics. */
@@ -45,6 +54,7 @@ export class Shedder {
 
   stop(): void {
     this.#monitor.stop();
+    this.#overloaded = false;
   }
 }
 
@@ -135,7 +145,7 @@ export function rateLimitLayer(
 ): RateLimitLayer {
   const standard = settings.headers;
   let owned: OwnedStore | undefined;
-  const create = async () => {
+  const create = async (): Promise<Middleware<Context>> => {
     let store: Store;
     if (settings.store === 'memory') {
       store = shared ?? new MemoryStore({ clock });
@@ -154,17 +164,36 @@ export function rateLimitLayer(
       clock,
     });
     limiter.on('error', onError);
-    return rateLimit<Context>(limiter, {
-      key: settings.key ?? defaultKey,
-      headers: { standard },
-      onLimited: (ctx, result) => {
-        onLimited(ctx, result);
-        throw new HttpError(429, `rate limit of ${result.limit} requests per ${result.windowMs} ms exceeded`, {
-          headers: rateLimitHeaders(result, { standard }),
-          extensions: { retryAfterMs: result.retryAfterMs },
-        });
-      },
-    });
+    const keyOf = settings.key ?? defaultKey;
+    const headers = new HeaderFormatter(standard);
+    const apply = (ctx: Context, result: RateLimitResult, next: Next): unknown => {
+      if (result.allowed) {
+        headers.defer(ctx, result);
+        return next();
+      }
+      onLimited(ctx, result);
+      throw new HttpError(429, `rate limit of ${result.limit} requests per ${result.windowMs} ms exceeded`, {
+        headers: rateLimitHeaders(result, { standard }),
+        extensions: { retryAfterMs: result.retryAfterMs },
+      });
+    };
+    // A memory store answers synchronously: asking it directly keeps the chain free of promises. Any other store
+    // (and a memory store that throws) goes through the limiter, which bounds the call and applies onStoreError.
+    const memory = store instanceof MemoryStore ? store : undefined;
+    const { policy } = limiter;
+    return (ctx, next) => {
+      const key = keyOf(ctx);
+      if (memory !== undefined && typeof key === 'string' && key !== '') {
+        let result: RateLimitResult | undefined;
+        try {
+          result = memory.consume(key, policy, 1);
+        } catch {
+          result = undefined;
+        }
+        if (result !== undefined) return apply(ctx, result, next);
+      }
+      return limiter.consume(key).then((result) => apply(ctx, result, next));
+    };
   };
   let layer: Promise<Middleware<Context>> | Middleware<Context> | undefined;
   const init = (): Promise<Middleware<Context>> => {
@@ -195,11 +224,77 @@ export function rateLimitLayer(
   };
 }
 
+/** Where the default key of a connection's requests is kept: it depends on the peer address only. */
+const peerKey = Symbol('weft.rateLimitKey');
+
 function defaultKey(ctx: Context): string {
-  const ip = ctx.ip;
+  const { req } = ctx;
+  // Without X-Forwarded-For the client is the socket's peer, the same for every request of the connection.
+  if (req.headers['x-forwarded-for'] === undefined) {
+    const socket = req.socket as Socket & { [peerKey]?: string };
+    let key = socket[peerKey];
+    if (key === undefined) {
+      key = keyOfAddress(ctx.ip);
+      socket[peerKey] = key;
+    }
+    return key;
+  }
+  return keyOfAddress(ctx.ip);
+}
+
+function keyOfAddress(ip: string): string {
   try {
     return ipKey(ip);
   } catch {
     return ip || 'unknown';
+  }
+}
+
+/**
+ * Formats the RateLimit headers of allowed requests (as `rateLimitHeaders` of `@weft/ratelimit` does, tested against
+ * it) without an object per request: the policy header is the same for every request of a single-limit policy.
+ */
+export class HeaderFormatter {
+  readonly #standard: RateLimitStandard;
+  #policyLimit = -1;
+  #policyWindow = -1;
+  #policy = '';
+
+  constructor(standard: RateLimitStandard) {
+    this.#standard = standard;
+  }
+
+  /** The headers of an allowed result, as a flat name/value list. */
+  list(result: RateLimitResult): string[] {
+    const limit = result.limit;
+    const remaining = Math.max(0, result.remaining);
+    const reset = Math.ceil(result.resetMs / 1_000);
+    const windowS = Math.max(1, Math.ceil(result.windowMs / 1_000));
+    const standard = this.#standard;
+    if (limit !== this.#policyLimit || windowS !== this.#policyWindow) {
+      this.#policyLimit = limit;
+      this.#policyWindow = windowS;
+      this.#policy = standard === 'draft-8' ? `"default";q=${limit};w=${windowS}` : `${limit};w=${windowS}`;
+    }
+    if (standard === 'draft-8')
+      return ['RateLimit-Policy', this.#policy, 'RateLimit', `"default";r=${remaining};t=${reset}`];
+    if (standard === 'draft-7') {
+      return ['RateLimit-Policy', this.#policy, 'RateLimit', `limit=${limit}, remaining=${remaining}, reset=${reset}`];
+    }
+    return [
+      'RateLimit-Policy',
+      this.#policy,
+      'RateLimit-Limit',
+      String(limit),
+      'RateLimit-Remaining',
+      String(remaining),
+      'RateLimit-Reset',
+      String(reset),
+    ];
+  }
+
+  /** Adds the headers of an allowed result to the response of `ctx`. */
+  defer(ctx: Context, result: RateLimitResult): void {
+    deferHeaders(ctx, this.list(result));
   }
 }

@@ -5,31 +5,58 @@ import type { ResponseBody } from './context';
 import type { ProblemResponse } from './errors';
 
 /**
- * Writes a body to a response whose status and headers are set. Returns undefined when the body was written at once
- * and a promise settling when a streamed body has finished (or failed: then the response is destroyed, since its
- * status line has gone out already).
+ * Writes the status, headers and body of a response. `contentType` (what `json`/`send` chose) and the `deferred`
+ * headers (a flat name/value list) go out with the status line unless a header of the same name was set with
+ * `setHeader`. A whole body is written with one `writeHead` and one `end`; returns undefined then, and a promise
+ * settling when a streamed body has finished (or failed: then the response is destroyed, since its status line has
+ * gone out already).
  */
 export function writeBody(
   res: ServerResponse,
   status: number,
   body: ResponseBody | undefined,
+  contentType: string | undefined,
+  deferred: readonly string[] | undefined,
 ): Promise<void> | undefined {
-  res.statusCode = status;
   if (body === undefined || body === null) {
+    res.writeHead(status, headerList(res, contentType, deferred, -1));
     res.end();
     return undefined;
   }
   if (typeof body === 'string') {
-    res.setHeader('content-length', Buffer.byteLength(body));
+    res.writeHead(status, headerList(res, contentType, deferred, Buffer.byteLength(body)));
     res.end(body);
     return undefined;
   }
   if (body instanceof Uint8Array) {
-    res.setHeader('content-length', body.byteLength);
+    res.writeHead(status, headerList(res, contentType, deferred, body.byteLength));
     res.end(body);
     return undefined;
   }
+  // A stream's headers go out with its first chunk; until then an error can still replace them.
+  res.statusCode = status;
+  const list = headerList(res, contentType, deferred, -1);
+  for (let i = 0; i < list.length; i += 2) res.setHeader(list[i] as string, list[i + 1] as string);
   return stream(res, toNodeReadable(body));
+}
+
+/** The headers `writeHead` adds to those set with `setHeader`: a flat list, as Node takes it without copying. */
+function headerList(
+  res: ServerResponse,
+  contentType: string | undefined,
+  deferred: readonly string[] | undefined,
+  length: number,
+): (string | number)[] {
+  const list: (string | number)[] = [];
+  if (deferred !== undefined) {
+    for (let i = 0; i < deferred.length; i += 2) {
+      const name = deferred[i] as string;
+      if (!res.hasHeader(name)) list.push(name, deferred[i + 1] as string);
+    }
+  }
+  if (contentType !== undefined && !res.hasHeader('content-type')) list.push('content-type', contentType);
+  if (length >= 0) list.push('content-length', length);
+  return list;
 }
 
 function toNodeReadable(body: Exclude<ResponseBody, string | Uint8Array | null>): Readable {

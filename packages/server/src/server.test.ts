@@ -171,6 +171,44 @@ describe('middleware', () => {
 });
 
 describe('responses', () => {
+  it('lets a content-type header set before or after json()/send() win, and reports it as ctx.type', async () => {
+    const app = testApp();
+    const types: (string | undefined)[] = [];
+    app.use(async (ctx, next) => {
+      await next();
+      types.push(ctx.type);
+    });
+    app.get('/before', (ctx) => {
+      ctx.set('content-type', 'application/vnd.api+json');
+      ctx.json({ a: 1 });
+    });
+    app.get('/after', (ctx) => {
+      ctx.json({ a: 1 });
+      ctx.set('Content-Type', 'application/ld+json');
+    });
+    app.get('/default', (ctx) => ctx.json([1]));
+    app.get('/last-wins', (ctx) => {
+      ctx.json({ a: 1 });
+      ctx.send('plain');
+    });
+    const base = await start(app);
+    const typeOf = async (path: string) => {
+      const res = await fetch(`${base}${path}`);
+      await res.arrayBuffer();
+      return res.headers.get('content-type');
+    };
+    expect(await typeOf('/before')).toBe('application/vnd.api+json');
+    expect(await typeOf('/after')).toBe('application/ld+json');
+    expect(await typeOf('/default')).toBe('application/json; charset=utf-8');
+    expect(await typeOf('/last-wins')).toBe('text/plain; charset=utf-8');
+    expect(types).toEqual([
+      'application/vnd.api+json',
+      'application/ld+json',
+      'application/json; charset=utf-8',
+      'text/plain; charset=utf-8',
+    ]);
+  });
+
   it('sends strings, bytes, JSON, Node streams, Web streams and async iterables', async () => {
     const app = testApp();
     app.get('/text', (ctx) => ctx.send('hi'));

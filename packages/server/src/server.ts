@@ -4,13 +4,26 @@ import type { BrokenCircuitError, BulkheadFullError, CircuitState, OpenReason } 
 import type { Supervisor } from '@weft/cluster';
 import { compose, type Middleware, type Next } from '@weft/compose';
 import { Emitter } from '@weft/emitter';
-import { describe, type TimerHandle } from '@weft/reactor';
+import { describe } from '@weft/reactor';
 import { attachWorker, type ClusterRole, clusterRole, superviseApp, workerRateLimitStore } from './cluster-mode';
-import { abortContext, abortReasonOf, Context, type ContextSettings, type ResponseBody, responseOf } from './context';
+import {
+  abortContext,
+  abortReasonOf,
+  bodyOf,
+  Context,
+  type ContextSettings,
+  contentTypeOf,
+  deferredHeadersOf,
+  type ResponseBody,
+  routeInfoOf,
+  setTimerOf,
+  statusOf,
+  timerOf,
+} from './context';
 import { HttpError, toProblem } from './errors';
 import { type InjectRequest, type InjectResponse, inject } from './inject';
 import { createLifecycle, type Lifecycle } from './lifecycle';
-import { Metrics } from './metrics';
+import { Metrics, type SeriesHolder } from './metrics';
 import {
   integer,
   isPlainObject,
@@ -95,16 +108,21 @@ interface RouteDefinition<State extends Record<string, unknown>> {
   readonly options: RouteOptions;
 }
 
-interface Route {
+interface Route extends SeriesHolder {
   readonly pattern: string;
   readonly bodyLimit: number | undefined;
   readonly timeoutMs: number;
   /** Handlers only, without the app's middleware (operations endpoints). */
   readonly bare: boolean;
   readonly handlers: readonly Middleware<Context>[];
-  chain: ((ctx: Context) => Promise<void>) | undefined;
+  chain: ((ctx: Context) => unknown) | undefined;
   chainVersion: number;
 }
+
+// What a composed chain returns when every layer finished synchronously (compose shares one resolved promise for
+// that); the server then answers at once instead of in a microtask. Any other result is awaited.
+const settled: unknown = compose([])(undefined);
+const lastNext: Next = () => settled as Promise<void>;
 
 const routeOptionKeys = new Set(['timeoutMs', 'bodyLimit']);
 /**
@@ -135,7 +153,6 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
   readonly #definitions: RouteDefinition<State>[] = [];
   readonly #table = new RouteTable<Route>();
   readonly #inflight = new Set<Context>();
-  readonly #deadlines = new Map<Context, TimerHandle>();
   readonly #upstreams = new Map<string, Upstream>();
   readonly #shedder: Shedder | undefined;
   readonly #metrics: Metrics | undefined;
@@ -202,7 +219,6 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
         () => this.#upstreams.values(),
       );
       this.#metrics = metrics;
-      this.events.on('response', (ctx, durationMs) => metrics.observe(ctx, durationMs));
       this.events.on('limited', () => metrics.limited());
       this.events.on('shed', () => metrics.shed());
       this.events.on('breakerReject', (upstream) => metrics.breakerRejected(upstream));
@@ -545,7 +561,7 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
     };
   }
 
-  #chainOf(route: Route): (ctx: Context) => Promise<void> {
+  #chainOf(route: Route): (ctx: Context) => unknown {
     if (route.chain === undefined || route.chainVersion !== this.#version) {
       const layers = route.bare
         ? route.handlers
@@ -554,7 +570,17 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
             ...(this.#middleware as Middleware<Context>[]),
             ...route.handlers,
           ];
-      route.chain = compose(layers.map(guarded)) as (ctx: Context) => Promise<void>;
+      // The first layer runs in the same turn the request was read in, when it cannot have been aborted yet; only
+      // the layers after it check.
+      if (layers.length === 1) {
+        // One layer needs no onion: call it (its next() is the end of the chain).
+        const only = layers[0] as Middleware<Context>;
+        route.chain = (ctx) => only(ctx, lastNext);
+      } else {
+        route.chain = compose(layers.map((layer, i) => (i === 0 ? layer : guarded(layer)))) as (
+          ctx: Context,
+        ) => unknown;
+      }
       route.chainVersion = this.#version;
     }
     return route.chain;
@@ -599,22 +625,27 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
     );
     this.#inflight.add(ctx);
     if (route.timeoutMs > 0) {
-      this.#deadlines.set(
+      setTimerOf(
         ctx,
         this.options.clock.setTimeout(() => this.#abandon(ctx, 'deadline'), route.timeoutMs),
       );
     }
     if (this.events.listenerCount('request') > 0) this.events.emit('request', ctx);
-    let done: Promise<void>;
+    let done: unknown;
     try {
       done = this.#chainOf(route)(ctx);
     } catch (error) {
-      done = Promise.reject(error);
+      this.#fail(ctx, error);
+      return;
     }
-    done.then(
-      () => this.#respond(ctx),
-      (error: unknown) => this.#fail(ctx, error),
-    );
+    if (done === settled || done === undefined) {
+      this.#respond(ctx);
+    } else {
+      (done as Promise<unknown>).then(
+        () => this.#respond(ctx),
+        (error: unknown) => this.#fail(ctx, error),
+      );
+    }
   }
 
   #respond(ctx: Context): void {
@@ -627,8 +658,14 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
       return;
     }
     if (this.#state === 'draining') res.setHeader('connection', 'close');
-    const { body, status } = responseOf(ctx);
-    const streaming = writeBody(res, status ?? (body === undefined ? 204 : 200), body as ResponseBody | undefined);
+    const body = bodyOf(ctx);
+    const streaming = writeBody(
+      res,
+      statusOf(ctx) ?? (body === undefined ? 204 : 200),
+      body,
+      contentTypeOf(ctx),
+      deferredHeadersOf(ctx),
+    );
     if (streaming === undefined) {
       this.#complete(ctx);
     } else {
@@ -671,13 +708,17 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
 
   #complete(ctx: Context): void {
     if (!this.#inflight.delete(ctx)) return;
-    const timer = this.#deadlines.get(ctx);
+    const timer = timerOf(ctx);
     if (timer !== undefined) {
       this.options.clock.clearTimeout(timer);
-      this.#deadlines.delete(ctx);
+      setTimerOf(ctx, undefined);
     }
-    if (this.events.listenerCount('response') > 0) {
-      this.events.emit('response', ctx, this.options.clock.now() - ctx.startedAt);
+    const metrics = this.#metrics;
+    const listening = this.events.listenerCount('response') > 0;
+    if (metrics !== undefined || listening) {
+      const durationMs = this.options.clock.now() - ctx.startedAt;
+      metrics?.observe(routeInfoOf(ctx) as Route | undefined, ctx.method, ctx.res.statusCode, durationMs);
+      if (listening) this.events.emit('response', ctx, durationMs);
     }
     if (this.#state === 'draining') {
       // Once Node has detached the response, its kept-alive connection is idle and can be closed.
