@@ -14,6 +14,7 @@ import { join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { chromium } from 'playwright-core';
 import { repoRoot } from '../workspace';
+import { scanHtml } from './html';
 import { serveStatic } from './serve';
 
 const siteDir = join(repoRoot, 'docs', 'api');
@@ -30,21 +31,6 @@ const chromiumArgs = [
   '--disable-component-update',
   '--no-first-run',
 ];
-
-/** The internal URLs an HTML page refers to (links, images, scripts, stylesheets), and its element ids. */
-export function scanHtml(html: string): { refs: string[]; ids: Set<string> } {
-  const refs: string[] = [];
-  for (const m of html.matchAll(
-    /<(a|link|script|img|iframe|source)\b[^>]*?\s(href|src)\s*=\s*("([^"]*)"|'([^']*)')/gi,
-  )) {
-    const value = (m[4] ?? m[5] ?? '').replace(/&amp;/g, '&');
-    // <use href="…icons.svg#icon"> is an SVG sprite, not a navigation; the sprite file is checked once below.
-    refs.push(value);
-  }
-  const ids = new Set<string>();
-  for (const m of html.matchAll(/\s(?:id|name)\s*=\s*("([^"]*)"|'([^']*)')/gi)) ids.add(m[2] ?? m[3] ?? '');
-  return { refs, ids };
-}
 
 /**
  * The little of the DOM the checks read inside the browser (page.evaluate); the repo's tsconfig has no DOM lib, and

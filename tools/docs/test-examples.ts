@@ -1,6 +1,7 @@
 /**
  * `pnpm test:examples`: the docs' examples and the packages' README examples compile and run.
  *
+ * 0. Runs the docs tools' unit tests (tools/docs/*.test.ts).
  * 1. Type-checks docs/examples/*.ts (docs/examples/tsconfig.json maps `@weft/*` to the packages' sources).
  * 2. Runs each docs/examples/*.ts with tsx; each must exit 0 on its own within the time limit.
  * 3. Checks every package README (an Install section with `npm i @weft/<name>`, a runnable example, an "API at a
@@ -32,6 +33,7 @@ import { checkReadme, runnableExample } from './readme';
 const examplesDir = join(repoRoot, 'docs', 'examples');
 const tsxCli = join(repoRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 const tscCli = join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
+const vitestCli = join(repoRoot, 'node_modules', 'vitest', 'vitest.mjs');
 
 interface RunResult {
   ok: boolean;
@@ -133,6 +135,23 @@ async function main(): Promise<number> {
   const started = performance.now();
   const failures: string[] = [];
   const matches = (name: string) => options.only === undefined || name.includes(options.only);
+
+  // 0. The docs tools' own tests.
+  if (options.only === undefined) {
+    const vitest = spawnSync(
+      process.execPath,
+      [vitestCli, 'run', '--config', join(repoRoot, 'tools', 'docs', 'vitest.config.ts')],
+      { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0' } },
+    );
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: strips the terminal colours vitest prints anyway
+    const plain = vitest.stdout.replace(/\u001b\[[0-9;]*m/g, '');
+    const summary = /Tests\s+(.*)/.exec(plain)?.[1]?.trim() ?? '';
+    if (vitest.status === 0) console.log(`ok   tools/docs unit tests (${summary})`);
+    else {
+      console.log(`FAIL tools/docs unit tests\n${tail(`${vitest.stdout}${vitest.stderr}`, 40)}`);
+      failures.push('tools/docs unit tests');
+    }
+  }
 
   // 1. Compile.
   const examples = readdirSync(examplesDir)
