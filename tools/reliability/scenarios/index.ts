@@ -1,6 +1,10 @@
 /** Every scenario, in table order. */
 import type { Scenario } from '../lib/harness';
+import { busFaults } from './bus-faults';
+import { clusterKills, clusterReload } from './cluster-faults';
 import { load100, load1000, loadUnshed } from './load';
+import { redisFaults } from './redis-faults';
+import { shutdown } from './shutdown';
 import { slowReader } from './slow-reader';
 import { slowloris } from './slowloris';
 import { retryAfterAbuse, upstreamFaults } from './upstream-faults';
@@ -13,4 +17,9 @@ export const scenarios: readonly Scenario[] = [
   slowReader,
   upstreamFaults,
   retryAfterAbuse,
+  redisFaults,
+  clusterKills,
+  clusterReload,
+  shutdown,
+  busFaults,
 ];
