@@ -1,4 +1,13 @@
-import { AbortError, type Clock, describe, isAbortError, sleep, systemClock, TIMEOUT_MAX } from '@weft/reactor';
+import {
+  AbortError,
+  type Clock,
+  describe,
+  isAbortError,
+  sleep,
+  systemClock,
+  TIMEOUT_MAX,
+  type TimerHandle,
+} from '@weft/reactor';
 import { type Backoff, exponential } from './backoff';
 import type { RetryBudget } from './budget';
 import { isNonRetryable, RetryError } from './errors';
@@ -10,7 +19,9 @@ export interface AttemptContext {
   readonly attempt: number;
   /**
    * Aborted when the caller's `signal` aborts or `maxElapsedMs` runs out; pass it on (`fetch(url, { signal })`).
-   * `undefined` when neither option was given, so that plain calls pay for no `AbortController`.
+   * `undefined` when neither option was given, so that plain calls pay for no `AbortController`. With
+   * `maxElapsedMs` it is built when first read, so an attempt that never reads it pays for none either (the call
+   * still rejects at the deadline).
    */
   readonly signal: AbortSignal | undefined;
 }
@@ -130,20 +141,33 @@ async function run<T>(fn: Attempt<T>, options: RetryOptions): Promise<T> {
   const deadline =
     maxElapsedMs === undefined || maxElapsedMs === Number.POSITIVE_INFINITY
       ? undefined
-      : startDeadline(clock, maxElapsedMs, userSignal);
-  const signal = deadline === undefined ? userSignal : deadline.signal;
+      : new Deadline(clock, maxElapsedMs, userSignal);
   let errors: unknown[] | undefined;
   let delays: Iterator<number, unknown, undefined> | undefined;
   try {
     for (let attempt = 1; ; attempt++) {
       let value: T;
       try {
-        value = await (signal === undefined ? fn({ attempt, signal }) : untilAborted(fn({ attempt, signal }), signal));
+        if (deadline !== undefined) {
+          // The attempt's signal is built only if `fn` reads it: most of a deadline's cost is Node building one.
+          value = await deadline.race(
+            fn({
+              attempt,
+              get signal() {
+                return deadline.signal;
+              },
+            }),
+          );
+        } else if (userSignal !== undefined) {
+          value = await untilAborted(fn({ attempt, signal: userSignal }), userSignal);
+        } else {
+          value = await fn({ attempt, signal: undefined });
+        }
       } catch (error) {
-        if (signal?.aborted) {
+        if (deadline === undefined ? userSignal?.aborted : deadline.stopped) {
           if (userSignal?.aborted) throw new AbortError(undefined, { cause: userSignal.reason });
           const all = errors ?? [];
-          all.push(signal.reason);
+          all.push((deadline as Deadline).reason);
           throw new RetryError(attempt, all, 'maxElapsedMs');
         }
         if (isNonRetryable(error) || !(options.shouldRetry ?? isRetryableByDefault)(error, attempt)) throw error;
@@ -170,12 +194,13 @@ async function run<T>(fn: Attempt<T>, options: RetryOptions): Promise<T> {
         options.onRetry?.({ error, attempt, delayMs });
 
         // A zero wait skips the timer, except that an aborted signal must still stop the operation (sleep rejects).
+        const signal = deadline === undefined ? userSignal : deadline.signal;
         if (delayMs > 0 || signal?.aborted) {
           try {
             await sleep(delayMs, { signal, clock });
           } catch (abort) {
             if (userSignal?.aborted) throw new AbortError(undefined, { cause: userSignal.reason });
-            if (deadline?.signal.aborted) throw new RetryError(attempt, errors ?? [], 'maxElapsedMs');
+            if (deadline?.stopped) throw new RetryError(attempt, errors ?? [], 'maxElapsedMs');
             throw abort;
           }
         }
@@ -193,31 +218,92 @@ function isRetryableByDefault(error: unknown): boolean {
   return !isAbortError(error);
 }
 
-interface Deadline {
+/**
+ * The deadline of one `retry` call with `maxElapsedMs`: a timer, and the caller's signal if any. It stops (at the
+ * deadline with a `TimeoutError`, or when the caller aborts with its reason) the attempt it races. The
+ * `AbortSignal` attempts see is built only when one is read, and is then aborted with the same reason.
+ */
+class Deadline {
   /** The clock time at which the operation runs out. */
   readonly at: number;
-  /** Aborted at the deadline (with a `TimeoutError`) or when the caller's signal aborts (with its reason). */
-  readonly signal: AbortSignal;
-  dispose(): void;
-}
+  #stopped = false;
+  #reason: unknown;
+  #controller: AbortController | undefined;
+  #onStop: ((reason: unknown) => void) | undefined;
+  readonly #clock: Clock;
+  readonly #timer: TimerHandle;
+  readonly #userSignal: AbortSignal | undefined;
+  readonly #onUserAbort: (() => void) | undefined;
 
-function startDeadline(clock: Clock, maxElapsedMs: number, userSignal: AbortSignal | undefined): Deadline {
-  const controller = new AbortController();
-  const onUserAbort = () => controller.abort(userSignal?.reason);
-  userSignal?.addEventListener('abort', onUserAbort, { once: true });
-  const handle = clock.setTimeout(() => {
-    controller.abort(
-      new DOMException(`maxElapsedMs: the operation took longer than ${maxElapsedMs} ms`, 'TimeoutError'),
-    );
-  }, maxElapsedMs);
-  return {
-    at: clock.now() + maxElapsedMs,
-    signal: controller.signal,
-    dispose() {
-      clock.clearTimeout(handle);
-      userSignal?.removeEventListener('abort', onUserAbort);
-    },
-  };
+  constructor(clock: Clock, maxElapsedMs: number, userSignal: AbortSignal | undefined) {
+    this.#clock = clock;
+    this.at = clock.now() + maxElapsedMs;
+    this.#timer = clock.setTimeout(() => {
+      this.#stop(new DOMException(`maxElapsedMs: the operation took longer than ${maxElapsedMs} ms`, 'TimeoutError'));
+    }, maxElapsedMs);
+    this.#userSignal = userSignal;
+    if (userSignal !== undefined) {
+      this.#onUserAbort = () => this.#stop(userSignal.reason);
+      userSignal.addEventListener('abort', this.#onUserAbort, { once: true });
+    }
+  }
+
+  /** True once the deadline passed or the caller aborted. */
+  get stopped(): boolean {
+    return this.#stopped;
+  }
+
+  /** Why it stopped: a `TimeoutError` DOMException, or the caller's abort reason. */
+  get reason(): unknown {
+    return this.#reason;
+  }
+
+  /** Aborted when it stops. */
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#stopped) this.#controller.abort(this.#reason);
+    }
+    return this.#controller.signal;
+  }
+
+  /** Settles like `value`, or rejects with the reason as soon as it stops (the caller then looks at `stopped`). */
+  race<T>(value: T | PromiseLike<T>): T | PromiseLike<T> {
+    if (typeof (value as PromiseLike<T> | null)?.then !== 'function') return value;
+    if (this.#stopped) {
+      // Stopped while `fn` was being called: its own rejection, if any, is of no interest any more.
+      (value as PromiseLike<T>).then(undefined, ignore);
+      return Promise.reject(this.#reason);
+    }
+    return new Promise<T>((resolve, reject) => {
+      this.#onStop = reject;
+      (value as PromiseLike<T>).then(
+        (result) => {
+          this.#onStop = undefined;
+          resolve(result);
+        },
+        (error: unknown) => {
+          this.#onStop = undefined;
+          reject(error);
+        },
+      );
+    });
+  }
+
+  dispose(): void {
+    this.#clock.clearTimeout(this.#timer);
+    if (this.#onUserAbort !== undefined) this.#userSignal?.removeEventListener('abort', this.#onUserAbort);
+  }
+
+  #stop(reason: unknown): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.#reason = reason;
+    this.#controller?.abort(reason);
+    const onStop = this.#onStop;
+    this.#onStop = undefined;
+    onStop?.(reason);
+  }
 }
 
 /** Settles like `value`, or rejects as soon as `signal` aborts (the caller then looks at the signal, not the error). */

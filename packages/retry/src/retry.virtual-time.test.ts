@@ -248,6 +248,31 @@ describe('retry in virtual time: maxElapsedMs', () => {
     expect(seen[1]?.signal?.reason).toBe(error.cause);
   });
 
+  it('rejects at the deadline an attempt that never reads its signal; a signal read later is already aborted', async () => {
+    const reactor = new Reactor();
+    let context: AttemptContext | undefined;
+    const pending = retry(
+      (ctx) => {
+        context = ctx; // not reading ctx.signal: none is built
+        return new Promise<never>(() => {});
+      },
+      { clock: reactor, maxElapsedMs: 1_000 },
+    );
+    let rejectedAt: number | undefined;
+    pending.catch(() => {
+      rejectedAt = reactor.now();
+    });
+    const outcome = await settle(reactor, pending);
+    expect(rejectedAt).toBe(1_000);
+    const error = (outcome as { error: RetryError }).error;
+    expect(error).toMatchObject({ reason: 'maxElapsedMs', attempts: 1 });
+    expect((error.cause as Error).name).toBe('TimeoutError');
+    expect(Object.keys(context ?? {})).toEqual(['attempt', 'signal']); // spreading the context keeps the signal
+    expect(context?.signal?.aborted).toBe(true);
+    expect(context?.signal?.reason).toBe(error.cause);
+    expect(reactor.pending).toBe(0);
+  });
+
   it('gives up without waiting when the next wait would pass the deadline', async () => {
     const reactor = new Reactor();
     const { fn, startedAt } = flaky(reactor, 10);
