@@ -17,13 +17,26 @@
       figure.textContent = code.textContent;
       code.parentElement.replaceWith(figure);
       nodes.push(figure);
+      // A click shows the diagram at its natural size over the page; another click, or Escape, puts it back.
+      figure.title = 'Click to enlarge';
+      figure.addEventListener('click', () => figure.classList.toggle('weft-zoomed'));
     }
+    document.addEventListener('keydown', (event) => {
+      if (event.key === 'Escape')
+        for (const f of document.querySelectorAll('.weft-zoomed')) f.classList.remove('weft-zoomed');
+    });
     document.body.dataset.mermaid = 'loading';
     const script = document.createElement('script');
     script.src = `${base}mermaid.min.js`;
     script.onload = () => {
       const mermaid = globalThis.mermaid;
-      mermaid.initialize({ startOnLoad: false, securityLevel: 'strict', theme: isDark() ? 'dark' : 'default' });
+      mermaid.initialize({
+        startOnLoad: false,
+        securityLevel: 'strict',
+        theme: isDark() ? 'dark' : 'default',
+        // Narrow actors and wrapped messages keep a sequence diagram of many participants readable in the column.
+        sequence: { wrap: true, width: 120, actorMargin: 24, messageMargin: 28, boxMargin: 6, noteMargin: 6 },
+      });
       mermaid.run({ nodes }).then(
         () => {
           document.body.dataset.mermaid = 'done';
