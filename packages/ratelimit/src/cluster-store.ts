@@ -18,6 +18,7 @@ export type ClusterStoreReply = { ok: true; result?: RateLimitResult } | { ok: f
  * makes one from a process's IPC channel. The limiter bounds each call with its `storeTimeoutMs`.
  */
 export interface ClusterStoreChannel {
+  /** Sends one request to the primary and resolves with its reply. */
   request(message: ClusterStoreRequest): Promise<ClusterStoreReply>;
 }
 
@@ -122,6 +123,7 @@ const TAG = '@weft/ratelimit';
 
 /** A process end of an IPC channel: `process` in a worker, a `ChildProcess` or cluster `Worker` in the primary. */
 export interface IpcEndpoint {
+  /** Sends a message over the channel (absent in a process without one). */
   send?: ((message: object, callback?: (error: Error | null) => void) => unknown) | undefined;
   on(event: 'message', listener: (message: unknown) => void): unknown;
   on(event: 'disconnect', listener: () => void): unknown;
@@ -131,6 +133,7 @@ export interface IpcEndpoint {
 
 /** A {@link ClusterStoreChannel} over IPC, with `close()` to stop listening. */
 export interface IpcChannel extends ClusterStoreChannel {
+  /** Stops listening on the endpoint; pending requests reject. */
   close(): void;
 }
 
