@@ -7,6 +7,18 @@
     if (theme === 'dark' || theme === 'light') return theme === 'dark';
     return window.matchMedia('(prefers-color-scheme: dark)').matches;
   };
+  // Mermaid caps the SVG's width with an inline max-width; lift it while enlarged.
+  function zoom(figure, on) {
+    figure.classList.toggle('weft-zoomed', on);
+    const svg = figure.querySelector('svg');
+    if (!svg) return;
+    if (on) {
+      svg.dataset.maxWidth = svg.style.maxWidth;
+      svg.style.maxWidth = 'none';
+    } else {
+      svg.style.maxWidth = svg.dataset.maxWidth ?? '';
+    }
+  }
   function render() {
     const blocks = document.querySelectorAll('pre > code.mermaid, pre > code.language-mermaid');
     if (blocks.length === 0) return;
@@ -19,11 +31,10 @@
       nodes.push(figure);
       // A click shows the diagram at its natural size over the page; another click, or Escape, puts it back.
       figure.title = 'Click to enlarge';
-      figure.addEventListener('click', () => figure.classList.toggle('weft-zoomed'));
+      figure.addEventListener('click', () => zoom(figure, !figure.classList.contains('weft-zoomed')));
     }
     document.addEventListener('keydown', (event) => {
-      if (event.key === 'Escape')
-        for (const f of document.querySelectorAll('.weft-zoomed')) f.classList.remove('weft-zoomed');
+      if (event.key === 'Escape') for (const f of document.querySelectorAll('.weft-zoomed')) zoom(f, false);
     });
     document.body.dataset.mermaid = 'loading';
     const script = document.createElement('script');
