@@ -1,10 +1,14 @@
 /**
  * Hello-world JSON throughput: raw node:http, weft (bare and with its default protection), Fastify, Koa, Express 5 and
- * Hono, each in its own process pinned to CPU 0, loaded by autocannon in another process pinned to CPU 1.
+ * Hono, each in its own process pinned to CPU 0, loaded by autocannon in another process pinned to CPU 1. Then the
+ * gateway case: weft's `proxy()` and `@fastify/http-proxy` in front of the same node:http upstream (pinned to CPU 1
+ * beside autocannon, so the proxy under test has CPU 0 to itself).
  *
  *   node --conditions=source --import tsx packages/server/bench/http.ts [seconds] [server names…]
  *
- * Prints req/s, p99 latency, the server's CPU seconds, req/s per server CPU-second and the ratio to node:http.
+ * Prints req/s, p99 latency, the server's CPU seconds, req/s per server CPU-second and the ratio to node:http (to
+ * fastify-proxy for the proxies). With `--rate N` autocannon offers a fixed N req/s instead of as many as it can, so
+ * the CPU cost per request (µs) compares servers under the same load.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -12,11 +16,13 @@ import { createServer as createNodeServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 
 const servers = ['node:http', 'weft', 'weft+protection', 'fastify', 'koa', 'express', 'hono'] as const;
-type Name = (typeof servers)[number];
+const proxies = ['fastify-proxy', 'weft-proxy'] as const;
+type Name = (typeof servers)[number] | (typeof proxies)[number] | 'upstream';
 const payload = { hello: 'world' };
 
 async function serve(name: Name, port: number): Promise<void> {
-  if (name === 'node:http') {
+  const upstream = process.env.BENCH_UPSTREAM ?? '';
+  if (name === 'node:http' || name === 'upstream') {
     createNodeServer((_req, res) => {
       const body = JSON.stringify(payload);
       res.writeHead(200, {
@@ -37,6 +43,18 @@ async function serve(name: Name, port: number): Promise<void> {
       for (let i = 0; i < 3; i++) app.use((_ctx, next) => next());
     }
     app.get('/', () => payload);
+    await app.listen({ port, host: '127.0.0.1' });
+  } else if (name === 'weft-proxy') {
+    // The gateway as users get it: the upstream behind its circuit breaker, retries on for idempotent requests.
+    const { createServer, proxy } = await import('../src/index');
+    const app = createServer({ rateLimit: false, loadShedding: false, operations: false, upstreams: { up: upstream } });
+    app.get('/', proxy('up'));
+    await app.listen({ port, host: '127.0.0.1' });
+  } else if (name === 'fastify-proxy') {
+    const { default: Fastify } = await import('fastify');
+    const { default: httpProxy } = await import('@fastify/http-proxy');
+    const app = Fastify();
+    await app.register(httpProxy, { upstream });
     await app.listen({ port, host: '127.0.0.1' });
   } else if (name === 'fastify') {
     const { default: Fastify } = await import('fastify');
@@ -74,14 +92,21 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-async function measure(name: Name, seconds: number, port: number) {
-  const self = fileURLToPath(import.meta.url);
+const self = fileURLToPath(import.meta.url);
+
+/** Starts one server process pinned to `cpu`; resolves once it listens. */
+async function launch(name: Name, port: number, cpu: string, env: Record<string, string> = {}) {
   const server = spawn(
     'taskset',
-    ['-c', '0', process.execPath, '--conditions=source', '--import', 'tsx', self, 'serve', name, String(port)],
-    { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+    ['-c', cpu, process.execPath, '--conditions=source', '--import', 'tsx', self, 'serve', name, String(port)],
+    { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, ...env } },
   );
   await once(server, 'message');
+  return server;
+}
+
+async function measure(name: Name, seconds: number, port: number, rate: number, env: Record<string, string> = {}) {
+  const server = await launch(name, port, '0', env);
   // taskset execs node in place, so the child's pid is the server's.
   const pid = server.pid!;
   const autocannon = fileURLToPath(import.meta.resolve('autocannon/autocannon.js'));
@@ -105,6 +130,7 @@ async function measure(name: Name, seconds: number, port: number) {
       '1',
       '-d',
       String(seconds),
+      ...(rate > 0 ? ['-R', String(rate)] : []),
       '--json',
       `http://127.0.0.1:${port}/`,
     ],
@@ -123,29 +149,50 @@ async function measure(name: Name, seconds: number, port: number) {
     p99: result.latency.p99,
     cpu,
     perCpu: result.requests.total / cpu,
+    usPerRequest: (cpu * 1e6) / result.requests.total,
     non2xx: result.non2xx,
   };
+}
+
+type Row = Awaited<ReturnType<typeof measure>>;
+
+function print(rows: Row[], base: Row, baseName: string): void {
+  console.log(
+    `| server | req/s | p99 ms | server CPU s | req per CPU-s | CPU µs/req | req/s vs ${baseName} | per CPU-s vs ${baseName} |`,
+  );
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const r of rows) {
+    console.log(
+      `| ${r.name} | ${Math.round(r.rps)} | ${r.p99} | ${r.cpu.toFixed(2)} | ${Math.round(r.perCpu)} | ${r.usPerRequest.toFixed(1)} | ${(r.rps / base.rps).toFixed(2)} | ${(r.perCpu / base.perCpu).toFixed(2)} |${r.non2xx ? ` non-2xx: ${r.non2xx}` : ''}`,
+    );
+  }
 }
 
 if (process.argv[2] === 'serve') {
   await serve(process.argv[3] as Name, Number(process.argv[4]));
 } else {
-  const seconds = Number(process.argv[2] ?? 5);
-  const rows = [];
+  const args = process.argv.slice(2);
+  const rateAt = args.indexOf('--rate');
+  const rate = rateAt === -1 ? 0 : Number(args.splice(rateAt, 2)[1]);
+  const seconds = Number(args[0] ?? 5);
+  const only = args.slice(1);
+  const wanted = (name: string) => only.length === 0 || only.includes(name);
   let port = 4100;
-  const only = process.argv.slice(3);
+  const rows: Row[] = [];
   for (const name of servers) {
-    if (name === 'node:http' || only.length === 0 || only.includes(name))
-      rows.push(await measure(name, seconds, port++));
+    if (name === 'node:http' || wanted(name)) rows.push(await measure(name, seconds, port++, rate));
   }
-  const base = rows[0]!;
-  console.log(
-    '| server | req/s | p99 ms | server CPU s | req per CPU-s | req/s vs node:http | per CPU-s vs node:http |',
-  );
-  console.log('| --- | --- | --- | --- | --- | --- | --- |');
-  for (const r of rows) {
-    console.log(
-      `| ${r.name} | ${Math.round(r.rps)} | ${r.p99} | ${r.cpu.toFixed(2)} | ${Math.round(r.perCpu)} | ${(r.rps / base.rps).toFixed(2)} | ${(r.perCpu / base.perCpu).toFixed(2)} |${r.non2xx ? ` non-2xx: ${r.non2xx}` : ''}`,
-    );
+  print(rows, rows[0] as Row, 'node:http');
+  if (proxies.some(wanted)) {
+    const upstreamPort = port++;
+    const upstream = await launch('upstream', upstreamPort, '1');
+    const env = { BENCH_UPSTREAM: `http://127.0.0.1:${upstreamPort}` };
+    const proxied: Row[] = [];
+    for (const name of proxies) {
+      if (name === 'fastify-proxy' || wanted(name)) proxied.push(await measure(name, seconds, port++, rate, env));
+    }
+    upstream.kill('SIGKILL');
+    console.log('');
+    print(proxied, proxied[0] as Row, 'fastify-proxy');
   }
 }

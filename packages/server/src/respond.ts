@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { pipeline, Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { ResponseBody } from './context';
 import type { ProblemResponse } from './errors';
@@ -78,14 +78,36 @@ function isNodeReadableLike(body: object): body is NodeJS.ReadableStream {
   );
 }
 
+/**
+ * Pipes `source` into the response: `pipe()` stops reading while `res.write()` returns false and resumes on
+ * 'drain', so a slow client costs at most the socket's and the response's highWaterMark. A client that leaves
+ * destroys the source; a failing source destroys the response (its status line is out). Settles once either is
+ * over. (`stream.pipeline` would do the same with an AbortController and an AbortError per response.)
+ */
 function stream(res: ServerResponse, source: Readable): Promise<void> {
   return new Promise<void>((resolve) => {
-    // pipeline() stops reading while res.write() returns false and resumes on 'drain': a slow client costs at most
-    // the socket's and the response's highWaterMark. A client that leaves destroys the source.
-    pipeline(source, res, (error) => {
-      if (error && !res.destroyed) res.destroy(error);
+    let settled = false;
+    const settle = () => {
+      if (settled) return;
+      settled = true;
+      source.off('error', onSourceError);
+      res.off('close', onClose);
+      res.off('finish', settle);
       resolve();
-    });
+    };
+    const onSourceError = (error: Error) => {
+      source.unpipe(res);
+      if (!res.destroyed) res.destroy(error);
+      settle();
+    };
+    const onClose = () => {
+      if (!res.writableFinished) source.destroy();
+      settle();
+    };
+    source.on('error', onSourceError);
+    res.on('close', onClose);
+    res.on('finish', settle);
+    source.pipe(res);
   });
 }
 

@@ -59,3 +59,58 @@ it('streams 50 MB to a slowly reading client while keeping server memory growth 
   expect(maxAhead).toBeLessThan(16 * 1024 * 1024);
   expect(maxGrowth).toBeLessThan(16 * 1024 * 1024);
 }, 20_000);
+
+it('cuts the connection when a streamed body fails midway, and reports the error', async () => {
+  const app = testApp();
+  const errors: unknown[] = [];
+  app.events.on('error', (error) => errors.push(error));
+  const completed: number[] = [];
+  app.events.on('response', (ctx) => completed.push(ctx.res.statusCode));
+  app.get('/broken', (ctx) => {
+    ctx.send(
+      new Readable({
+        read() {
+          if (this.readableLength === 0 && !this.destroyed) this.push('first part;');
+          setTimeout(() => this.destroy(new Error('disk gone')), 20);
+        },
+      }),
+    );
+  });
+  const base = await start(app);
+  const res = await fetch(`${base}/broken`);
+  expect(res.status).toBe(200);
+  await expect(res.text()).rejects.toThrow();
+  await expect.poll(() => completed).toEqual([200]);
+  expect(errors.map((e) => (e as Error).message)).toEqual(['disk gone']);
+});
+
+it('destroys the source and aborts ctx.signal when the client leaves during a streamed body', async () => {
+  const app = testApp();
+  let destroyed = false;
+  let reason: unknown;
+  app.get('/endless', (ctx) => {
+    ctx.signal.addEventListener('abort', () => {
+      reason = ctx.signal.reason;
+    });
+    ctx.send(
+      new Readable({
+        read() {
+          this.push(Buffer.alloc(16 * 1024, 1));
+        },
+        destroy(error, callback) {
+          destroyed = true;
+          callback(error);
+        },
+      }),
+    );
+  });
+  const base = await start(app);
+  const { port } = new URL(base);
+  const socket = connect(Number(port), '127.0.0.1');
+  socket.write('GET /endless HTTP/1.1\r\nHost: test\r\n\r\n');
+  await once(socket, 'data');
+  socket.destroy();
+  await expect.poll(() => destroyed).toBe(true);
+  await expect.poll(() => app.inflight).toBe(0);
+  expect(reason).toMatchObject({ reason: 'disconnect' });
+});

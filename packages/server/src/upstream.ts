@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import { CircuitBreaker, isBrokenCircuitError } from '@weft/breaker';
-import type { Clock } from '@weft/reactor';
+import { type Clock, sleep } from '@weft/reactor';
 import { exponential, retry } from '@weft/retry';
 import { type Dispatcher, Pool } from 'undici';
 import type { Context } from './context';
@@ -34,6 +34,21 @@ const hopByHop = new Set([
 ]);
 const idempotent = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 const retryStatuses = new Set([502, 503, 504]);
+
+/** Network errors (502) and retryable answers are retried; a timeout (504) or an open circuit (503) is not. */
+function isRetryable(error: unknown): boolean {
+  return error instanceof RetryableStatus || (error instanceof HttpError && error.status === 502);
+}
+
+/** One forwarding call: what every attempt sends. */
+interface Call {
+  readonly path: string;
+  readonly headers: Record<string, string | string[]>;
+  readonly hasBody: boolean;
+  readonly ctx: Context;
+  readonly options: ForwardOptions;
+  readonly breaker: CircuitBreaker | undefined;
+}
 
 /** An upstream answered with a status worth retrying; carries its headers so `Retry-After` is honoured. */
 class RetryableStatus extends Error {
@@ -101,74 +116,114 @@ export class Upstream {
 
   /** Forwards the request of `ctx` and sets its status, headers and (streamed) body from the upstream's answer. */
   async forward(ctx: Context, options: ForwardOptions): Promise<void> {
-    const path = this.#targetPath(ctx, options.rewrite);
-    const headers = forwardedHeaders(ctx);
     const hasBody = requestHasBody(ctx);
-    const method = ctx.method;
     const policy = options.retry;
-    const attempts = policy && idempotent.has(method) && !hasBody ? policy.maxAttempts : 1;
-    const breaker = options.breaker ? this.breaker : undefined;
-    const call = async (): Promise<Dispatcher.ResponseData> => {
-      // The attempt's deadline runs on the server's clock and covers the wait for the response head; a streaming body
-      // is then bounded by undici's idle bodyTimeout instead, so a long download is not cut off.
-      const deadline = new AbortController();
-      const timer = this.#clock.setTimeout(() => deadline.abort(new UpstreamTimeout()), options.timeoutMs);
-      const response = await this.#pool
-        .request({
-          path,
-          method,
-          headers,
-          body: hasBody ? (ctx.req as Readable) : null,
-          signal: AbortSignal.any([ctx.signal, deadline.signal]),
-          bodyTimeout: options.timeoutMs,
-        })
-        .catch((error: unknown) => {
-          throw this.#gatewayError(deadline.signal.aborted ? deadline.signal.reason : error, ctx);
-        })
-        .finally(() => this.#clock.clearTimeout(timer));
-      if (breaker !== undefined && response.statusCode >= 500) throw new FailedStatus(response);
-      return response;
+    const attempts = policy && idempotent.has(ctx.method) && !hasBody ? policy.maxAttempts : 1;
+    const call: Call = {
+      path: this.#targetPath(ctx, options.rewrite),
+      headers: forwardedHeaders(ctx),
+      hasBody,
+      ctx,
+      options,
+      breaker: options.breaker ? this.breaker : undefined,
     };
-    const send = async (attempt: number) => {
-      let response: Dispatcher.ResponseData;
-      if (breaker === undefined) {
-        response = await call();
-      } else {
-        try {
-          response = await breaker.executeWith({ signal: ctx.signal }, call);
-        } catch (error) {
-          if (error instanceof FailedStatus) response = error.response;
-          else if (isBrokenCircuitError(error)) throw this.#circuitOpen(error.retryAfterMs, error);
-          else throw error;
-        }
-      }
-      if (attempt < attempts && retryStatuses.has(response.statusCode)) {
-        await response.body.dump().catch(() => undefined);
-        throw new RetryableStatus(response.statusCode, response.headers);
-      }
-      return response;
-    };
-    const response =
-      attempts === 1 || !policy
-        ? await send(1)
-        : await retry(({ attempt }) => send(attempt), {
-            maxAttempts: attempts,
-            backoff: exponential({ initialMs: policy.initialDelayMs, maxMs: policy.maxDelayMs }),
-            // Network errors (502) are retried; a timeout (504) or an open circuit (503) is not.
-            shouldRetry: (error) =>
-              error instanceof RetryableStatus || (error instanceof HttpError && error.status === 502),
-            signal: ctx.signal,
-            clock: this.#clock,
-          }).catch((error: unknown) => {
-            throw (error as { cause?: unknown }).cause instanceof HttpError
-              ? (error as { cause: unknown }).cause
-              : error;
-          });
+    let response: Dispatcher.ResponseData;
+    try {
+      // The first attempt runs without the retry machinery, which only the failures need.
+      response = await this.#send(call, attempts > 1);
+    } catch (error) {
+      if (attempts === 1 || !policy || !isRetryable(error)) throw error;
+      response = await this.#retry(call, policy, attempts);
+    }
     ctx.status = response.statusCode;
-    for (const [name, value] of Object.entries(response.headers)) {
-      if (value !== undefined && !hopByHop.has(name)) ctx.res.setHeader(name, value);
+    const { res } = ctx;
+    const upstreamHeaders = response.headers;
+    for (const name in upstreamHeaders) {
+      const value = upstreamHeaders[name];
+      if (value !== undefined && !hopByHop.has(name)) res.setHeader(name, value);
     }
     ctx.send(response.body);
+  }
+
+  /** Attempts 2 … `attempts`, after a backoff delay each. */
+  async #retry(call: Call, policy: Required<UpstreamRetryOptions>, attempts: number): Promise<Dispatcher.ResponseData> {
+    const { ctx } = call;
+    const delays = exponential({ initialMs: policy.initialDelayMs, maxMs: policy.maxDelayMs })();
+    const first = delays.next();
+    await sleep(first.done === true ? 0 : first.value, { signal: ctx.signal, clock: this.#clock });
+    return retry(({ attempt }) => this.#send(call, attempt + 1 < attempts), {
+      maxAttempts: attempts - 1,
+      backoff: () => delays,
+      shouldRetry: isRetryable,
+      signal: ctx.signal,
+      clock: this.#clock,
+    }).catch((error: unknown) => {
+      throw (error as { cause?: unknown }).cause instanceof HttpError ? (error as { cause: unknown }).cause : error;
+    });
+  }
+
+  /**
+   * One attempt, through the circuit breaker if it applies. An answer worth retrying throws `RetryableStatus` when
+   * `more` attempts are left; otherwise every answer (5xx included) is returned.
+   */
+  async #send(call: Call, more: boolean): Promise<Dispatcher.ResponseData> {
+    let response: Dispatcher.ResponseData;
+    const { breaker, ctx } = call;
+    if (breaker === undefined) {
+      response = await this.#attempt(call);
+    } else {
+      try {
+        // The caller's signal: a client that leaves says nothing about the upstream, so the call is not counted.
+        response = await breaker.executeWith({ signal: ctx.signal }, () => this.#attempt(call));
+      } catch (error) {
+        if (error instanceof FailedStatus) response = error.response;
+        else if (isBrokenCircuitError(error)) throw this.#circuitOpen(error.retryAfterMs, error);
+        else throw error;
+      }
+    }
+    if (more && retryStatuses.has(response.statusCode)) {
+      await response.body.dump().catch(() => undefined);
+      throw new RetryableStatus(response.statusCode, response.headers);
+    }
+    return response;
+  }
+
+  /**
+   * The request itself, cancelled when the client leaves (or the request's deadline or shutdown aborts it) and when
+   * the attempt's deadline passes. The deadline runs on the server's clock and covers the wait for the response
+   * head; a streaming body is then bounded by undici's idle `bodyTimeout`, so a long download is not cut off.
+   */
+  #attempt(call: Call): Promise<Dispatcher.ResponseData> {
+    const { ctx, options } = call;
+    const controller = new AbortController();
+    const caller = ctx.signal;
+    const onAbort = () => controller.abort(caller.reason);
+    if (caller.aborted) onAbort();
+    else caller.addEventListener('abort', onAbort);
+    const timer = this.#clock.setTimeout(() => controller.abort(new UpstreamTimeout()), options.timeoutMs);
+    return this.#pool
+      .request({
+        path: call.path,
+        method: ctx.method as Dispatcher.HttpMethod,
+        headers: call.headers,
+        body: call.hasBody ? (ctx.req as Readable) : null,
+        signal: controller.signal,
+        bodyTimeout: options.timeoutMs,
+      })
+      .then(
+        (response) => {
+          this.#clock.clearTimeout(timer);
+          caller.removeEventListener('abort', onAbort);
+          if (call.breaker !== undefined && response.statusCode >= 500) throw new FailedStatus(response);
+          return response;
+        },
+        (error: unknown) => {
+          this.#clock.clearTimeout(timer);
+          caller.removeEventListener('abort', onAbort);
+          const reason = controller.signal.reason as unknown;
+          throw this.#gatewayError(reason instanceof UpstreamTimeout ? reason : error, ctx);
+        },
+      );
   }
 
   /** The fallback while the circuit is open: a 503 problem with `Retry-After` (when the circuit may close). */
@@ -223,15 +278,21 @@ function requestHasBody(ctx: Context): boolean {
 /** The request headers minus hop-by-hop ones, plus `X-Forwarded-For/-Proto/-Host`. */
 function forwardedHeaders(ctx: Context): Record<string, string | string[]> {
   const incoming: IncomingHttpHeaders = ctx.req.headers;
-  const listed = new Set(
-    String(incoming.connection ?? '')
-      .split(',')
-      .map((token) => token.trim().toLowerCase())
-      .filter(Boolean),
-  );
+  const connection = incoming.connection;
+  // Most clients send no Connection header or a bare keep-alive/close: nothing more to drop then.
+  const listed =
+    connection === undefined || connection === 'keep-alive' || connection === 'close'
+      ? undefined
+      : new Set(
+          connection
+            .split(',')
+            .map((token) => token.trim().toLowerCase())
+            .filter(Boolean),
+        );
   const headers: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(incoming)) {
-    if (value === undefined || hopByHop.has(name) || listed.has(name) || name === 'host') continue;
+  for (const name in incoming) {
+    const value = incoming[name];
+    if (value === undefined || name === 'host' || hopByHop.has(name) || listed?.has(name) === true) continue;
     headers[name] = value;
   }
   const peer = ctx.req.socket.remoteAddress ?? '';
