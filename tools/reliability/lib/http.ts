@@ -215,7 +215,13 @@ export function raw(port: number, payload: Buffer | string, timeoutMs = 5_000): 
     const timer = setTimeout(() => finish(false), timeoutMs);
     socket.on('data', (chunk: Buffer) => {
       chunks.push(chunk);
-      const text = Buffer.concat(chunks).toString('latin1');
+      let text = Buffer.concat(chunks).toString('latin1');
+      // Interim answers (100 Continue) come before the response: skip them.
+      while (/^HTTP\/1\.[01] 1\d\d/.test(text) && text.includes('\r\n\r\n')) {
+        text = text.slice(text.indexOf('\r\n\r\n') + 4);
+        chunks.length = 0;
+        chunks.push(Buffer.from(text, 'latin1'));
+      }
       const head = text.indexOf('\r\n\r\n');
       if (head === -1) return;
       // Complete once the declared body has arrived (or at once when there is none to wait for).

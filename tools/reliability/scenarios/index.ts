@@ -1,5 +1,7 @@
 /** Every scenario, in table order. */
 import type { Scenario } from '../lib/harness';
+import { badConfig } from './bad-config';
+import { badRequests } from './bad-requests';
 import { busFaults } from './bus-faults';
 import { clusterKills, clusterReload } from './cluster-faults';
 import { load100, load1000, loadUnshed } from './load';
@@ -22,4 +24,6 @@ export const scenarios: readonly Scenario[] = [
   clusterReload,
   shutdown,
   busFaults,
+  badConfig,
+  badRequests,
 ];
