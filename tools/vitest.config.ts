@@ -35,7 +35,7 @@ export default defineConfig({
     projects: [
       {
         extends: true as const,
-        test: { name: 'tools', root: join(root, 'tools'), include: ['*.test.ts'] },
+        test: { name: 'tools', root: join(root, 'tools'), include: ['*.test.ts', 'docs/*.test.ts'] },
       },
       ...packages.map((name) => ({
         extends: true as const,
