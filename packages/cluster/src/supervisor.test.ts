@@ -1,6 +1,8 @@
+import { spawn } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, get, inFlight, type Primary, startPrimary, steadyLoad, until } from './fixtures/harness';
 import type { WorkerInfo } from './index';
@@ -154,7 +156,7 @@ describe('a supervised 2-worker HTTP cluster (real processes, real HTTP)', () =>
 describe('failing workers', () => {
   it('detects a crash loop, stops respawning and exits the primary with code 1', async () => {
     const primary = startPrimary({
-      workers: 2,
+      workers: 1,
       env: { FIXTURE_MODE: 'crash' },
       restart: { constantMs: 20, maxRestarts: 2, withinMs: 10_000 },
     });
@@ -220,5 +222,28 @@ describe('signals and explicit readiness', () => {
     } finally {
       await primary.stop();
     }
+  }, 15_000);
+});
+
+describe('the same-file pattern', () => {
+  it('runs the primary and its workers from one file, exec defaulting to the entry script', async () => {
+    const port = await freePort();
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', '--conditions', 'source', fileURLToPath(new URL('./fixtures/same-file.ts', import.meta.url))],
+      { env: { ...process.env, FIXTURE_PORT: String(port) }, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 12_000);
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    clearTimeout(timer);
+    expect(code).toBe(0);
+    const seen = JSON.parse(output) as { workers: string[]; answered: string[]; exits: number[] };
+    expect(seen.workers).toHaveLength(2);
+    expect([...seen.answered].sort()).toEqual([...seen.workers].sort());
+    expect(seen.exits).toEqual([0, 0]);
   }, 15_000);
 });
