@@ -33,7 +33,6 @@ import { checkReadme, runnableExample } from './readme';
 const examplesDir = join(repoRoot, 'docs', 'examples');
 const tsxCli = join(repoRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 const tscCli = join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
-const vitestCli = join(repoRoot, 'node_modules', 'vitest', 'vitest.mjs');
 
 interface RunResult {
   ok: boolean;
@@ -136,22 +135,7 @@ async function main(): Promise<number> {
   const failures: string[] = [];
   const matches = (name: string) => options.only === undefined || name.includes(options.only);
 
-  // 0. The docs tools' own tests.
-  if (options.only === undefined) {
-    const vitest = spawnSync(
-      process.execPath,
-      [vitestCli, 'run', '--config', join(repoRoot, 'tools', 'docs', 'vitest.config.ts')],
-      { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0' } },
-    );
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: strips the terminal colours vitest prints anyway
-    const plain = vitest.stdout.replace(/\u001b\[[0-9;]*m/g, '');
-    const summary = /Tests\s+(.*)/.exec(plain)?.[1]?.trim() ?? '';
-    if (vitest.status === 0) console.log(`ok   tools/docs unit tests (${summary})`);
-    else {
-      console.log(`FAIL tools/docs unit tests\n${tail(`${vitest.stdout}${vitest.stderr}`, 40)}`);
-      failures.push('tools/docs unit tests');
-    }
-  }
+  // The docs tools' own unit tests (tools/docs/*.test.ts) run with every other test in `pnpm test`.
 
   // 1. Compile.
   const examples = readdirSync(examplesDir)
