@@ -8,7 +8,9 @@
  *
  * Prints req/s, p99 latency, the server's CPU seconds, req/s per server CPU-second and the ratio to node:http (to
  * fastify-proxy for the proxies). With `--rate N` autocannon offers a fixed N req/s instead of as many as it can, so
- * the CPU cost per request (µs) compares servers under the same load.
+ * the CPU cost per request (µs) compares servers under the same load. With `--rounds N` every server is measured N
+ * times, the servers taking turns, and the median of each column is printed: on a shared machine a single run is at
+ * the mercy of whatever else runs at that moment.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -156,6 +158,44 @@ async function measure(name: Name, seconds: number, port: number, rate: number, 
 
 type Row = Awaited<ReturnType<typeof measure>>;
 
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/** The median of each column over the rounds of one server. */
+function medianRow(rows: Row[]): Row {
+  const first = rows[0] as Row;
+  return {
+    name: first.name,
+    rps: median(rows.map((r) => r.rps)),
+    p99: median(rows.map((r) => r.p99)),
+    cpu: median(rows.map((r) => r.cpu)),
+    perCpu: median(rows.map((r) => r.perCpu)),
+    usPerRequest: median(rows.map((r) => r.usPerRequest)),
+    non2xx: rows.reduce((sum, r) => sum + r.non2xx, 0),
+  };
+}
+
+/** Measures each server `rounds` times, taking turns, and returns the median rows in the given order. */
+async function rounds(
+  names: readonly Name[],
+  count: number,
+  seconds: number,
+  nextPort: () => number,
+  rate: number,
+  env: Record<string, string> = {},
+): Promise<Row[]> {
+  const all = new Map<Name, Row[]>(names.map((name) => [name, []]));
+  for (let round = 0; round < count; round++) {
+    for (const name of names) all.get(name)?.push(await measure(name, seconds, nextPort(), rate, env));
+  }
+  return names.map((name) => medianRow(all.get(name) as Row[]));
+}
+
 function print(rows: Row[], base: Row, baseName: string): void {
   console.log(
     `| server | req/s | p99 ms | server CPU s | req per CPU-s | CPU µs/req | req/s vs ${baseName} | per CPU-s vs ${baseName} |`,
@@ -172,27 +212,31 @@ if (process.argv[2] === 'serve') {
   await serve(process.argv[3] as Name, Number(process.argv[4]));
 } else {
   const args = process.argv.slice(2);
-  const rateAt = args.indexOf('--rate');
-  const rate = rateAt === -1 ? 0 : Number(args.splice(rateAt, 2)[1]);
+  const option = (flag: string) => {
+    const at = args.indexOf(flag);
+    return at === -1 ? 0 : Number(args.splice(at, 2)[1]);
+  };
+  const rate = option('--rate');
+  const roundCount = Math.max(1, option('--rounds'));
   const seconds = Number(args[0] ?? 5);
   const only = args.slice(1);
   const wanted = (name: string) => only.length === 0 || only.includes(name);
   let port = 4100;
-  const rows: Row[] = [];
-  for (const name of servers) {
-    if (name === 'node:http' || wanted(name)) rows.push(await measure(name, seconds, port++, rate));
-  }
+  const nextPort = () => port++;
+  const names = servers.filter((name) => name === 'node:http' || wanted(name));
+  const rows = await rounds(names, roundCount, seconds, nextPort, rate);
   print(rows, rows[0] as Row, 'node:http');
   if (proxies.some(wanted)) {
-    const upstreamPort = port++;
+    const upstreamPort = nextPort();
     const upstream = await launch('upstream', upstreamPort, '1');
     const env = { BENCH_UPSTREAM: `http://127.0.0.1:${upstreamPort}` };
-    const proxied: Row[] = [];
-    for (const name of proxies) {
-      if (name === 'fastify-proxy' || wanted(name)) proxied.push(await measure(name, seconds, port++, rate, env));
-    }
+    const proxyNames = proxies.filter((name) => name === 'fastify-proxy' || wanted(name));
+    const proxied = await rounds(proxyNames, roundCount, seconds, nextPort, rate, env);
     upstream.kill('SIGKILL');
     console.log('');
     print(proxied, proxied[0] as Row, 'fastify-proxy');
   }
+  console.log(
+    `\n${roundCount} round(s) of ${seconds} s each${rate > 0 ? ` at ${rate} req/s offered` : ''}; medians; node ${process.version}`,
+  );
 }

@@ -57,6 +57,8 @@ export let deferredHeadersOf: (ctx: Context) => string[] | undefined;
 export let deferHeader: (ctx: Context, name: string, value: string) => void;
 /** {@link deferHeader} for a flat name/value list (which the context may keep as it is). */
 export let deferHeaders: (ctx: Context, list: string[]) => void;
+/** Forgets the content type `json`/`send` chose (the body's headers say it, e.g. a proxied response's). */
+export let resetContentType: (ctx: Context) => void;
 /** The deadline timer of a context, kept on it so the hot path needs no map. */
 export let timerOf: (ctx: Context) => TimerHandle | undefined;
 /** The route a context was created for (the server's own record), undefined when none matched. */
@@ -126,6 +128,9 @@ export class Context<State extends Record<string, unknown> = Record<string, unkn
     deferHeaders = (ctx, list) => {
       if (ctx.#deferred === undefined) ctx.#deferred = list;
       else ctx.#deferred.push(...list);
+    };
+    resetContentType = (ctx) => {
+      ctx.#contentType = undefined;
     };
     timerOf = (ctx) => ctx.#timer;
     setTimerOf = (ctx, timer) => {

@@ -121,6 +121,21 @@ describe('proxy', () => {
     await slow.close();
   });
 
+  it('answers 504 on the system clock too, where undici keeps the deadline', async () => {
+    const held: ServerResponse[] = [];
+    const slow = await nodeUpstream((_req, res) => {
+      held.push(res);
+    });
+    const app = testApp({ upstreams: { slow: { url: slow.url, retry: false, breaker: false } } });
+    app.get('/slow', proxy('slow', { timeoutMs: 50 }));
+    const late = await app.inject('/slow');
+    expect(late.status).toBe(504);
+    expect(late.json()).toMatchObject({ detail: 'upstream "slow" did not answer in time' });
+    for (const res of held) res.end();
+    await app.close();
+    await slow.close();
+  });
+
   it('retries idempotent requests on 503 but never a POST', async () => {
     const hits: string[] = [];
     const failing = await nodeUpstream((req, res) => {

@@ -33,10 +33,8 @@ export function writeBody(
     res.end(body);
     return undefined;
   }
-  // A stream's headers go out with its first chunk; until then an error can still replace them.
-  res.statusCode = status;
-  const list = headerList(res, contentType, deferred, -1);
-  for (let i = 0; i < list.length; i += 2) res.setHeader(list[i] as string, list[i + 1] as string);
+  // A failing stream destroys the response anyway, so its head may be stored now (it goes out with the first chunk).
+  res.writeHead(status, headerList(res, contentType, deferred, -1));
   return stream(res, toNodeReadable(body));
 }
 

@@ -1,10 +1,10 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import { CircuitBreaker, isBrokenCircuitError } from '@weft/breaker';
-import { type Clock, sleep } from '@weft/reactor';
+import { type Clock, sleep, systemClock } from '@weft/reactor';
 import { exponential, retry } from '@weft/retry';
 import { type Dispatcher, Pool } from 'undici';
-import type { Context } from './context';
+import { type Context, deferHeaders, resetContentType } from './context';
 import { HttpError } from './errors';
 import type { ResolvedUpstream, UpstreamRetryOptions } from './options';
 
@@ -136,13 +136,19 @@ export class Upstream {
       response = await this.#retry(call, policy, attempts);
     }
     ctx.status = response.statusCode;
-    const { res } = ctx;
+    // The upstream's headers go out with the status line; a header the app sets with ctx.set() wins.
+    const list: string[] = [];
     const upstreamHeaders = response.headers;
     for (const name in upstreamHeaders) {
       const value = upstreamHeaders[name];
-      if (value !== undefined && !hopByHop.has(name)) res.setHeader(name, value);
+      if (value === undefined || hopByHop.has(name)) continue;
+      if (typeof value === 'string') list.push(name, value);
+      else for (const item of value) list.push(name, item);
     }
+    deferHeaders(ctx, list);
     ctx.send(response.body);
+    // send() chose octet-stream; the upstream's content-type (in the list) is the one that counts.
+    resetContentType(ctx);
   }
 
   /** Attempts 2 … `attempts`, after a backoff delay each. */
@@ -195,6 +201,7 @@ export class Upstream {
    */
   #attempt(call: Call): Promise<Dispatcher.ResponseData> {
     const { ctx, options } = call;
+    if (this.#clock === systemClock) return this.#attemptOnUndiciTimers(call);
     const controller = new AbortController();
     const caller = ctx.signal;
     const onAbort = () => controller.abort(caller.reason);
@@ -222,6 +229,33 @@ export class Upstream {
           caller.removeEventListener('abort', onAbort);
           const reason = controller.signal.reason as unknown;
           throw this.#gatewayError(reason instanceof UpstreamTimeout ? reason : error, ctx);
+        },
+      );
+  }
+
+  /**
+   * {@link #attempt} when the server runs on the system clock: undici's own `headersTimeout` is the deadline, and
+   * the request's signal cancels it directly, so an attempt needs no AbortController and no timer of its own.
+   */
+  #attemptOnUndiciTimers(call: Call): Promise<Dispatcher.ResponseData> {
+    const { ctx, options } = call;
+    return this.#pool
+      .request({
+        path: call.path,
+        method: ctx.method as Dispatcher.HttpMethod,
+        headers: call.headers,
+        body: call.hasBody ? (ctx.req as Readable) : null,
+        signal: ctx.signal,
+        headersTimeout: options.timeoutMs,
+        bodyTimeout: options.timeoutMs,
+      })
+      .then(
+        (response) => {
+          if (call.breaker !== undefined && response.statusCode >= 500) throw new FailedStatus(response);
+          return response;
+        },
+        (error: unknown) => {
+          throw this.#gatewayError(error, ctx);
         },
       );
   }
