@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -158,6 +159,45 @@ describe('weft CLI', () => {
     expect(await run.exited).toBe(0);
     // Three processes start and two more on the reload: generous on a loaded machine.
   }, 30_000);
+
+  it('serves a config-driven gateway with a public route and a protected one (API key, scopes)', async () => {
+    const file = join(dir, 'auth.json');
+    await writeFile(
+      file,
+      JSON.stringify({
+        logger: false,
+        auth: {
+          apiKeys: {
+            [`sha256:${createHash('sha256').update('k_reader').digest('hex')}`]: { id: 'r', scopes: ['orders:read'] },
+            k_nobody: { id: 'n' },
+          },
+        },
+        routes: [
+          { path: '/status', auth: false, response: { body: { up: true } } },
+          { path: '/orders', auth: { scopes: ['orders:read'] }, response: { body: { orders: [] } } },
+        ],
+      }),
+    );
+    const run = weft('serve', '--config', file, '--port', '0');
+    const [, url] = await run.waitFor(/serving .* on (http:\/\/127\.0\.0\.1:\d+)/);
+    const get = async (path: string, key?: string) => {
+      const res = await fetch(`${url}${path}`, { headers: key === undefined ? {} : { 'x-api-key': key } });
+      return { status: res.status, body: await res.text(), challenge: res.headers.get('www-authenticate') };
+    };
+    expect(await get('/status')).toMatchObject({ status: 200, body: '{"up":true}' });
+    const missing = await get('/orders');
+    expect(missing.status).toBe(401);
+    expect(missing.challenge).toMatch(/^(Bearer|ApiKey)/);
+    expect(await get('/orders', 'k_wrong')).toMatchObject({ status: 401 });
+    expect(await get('/orders', 'k_reader')).toMatchObject({ status: 200, body: '{"orders":[]}' });
+    expect(await get('/orders', 'k_nobody')).toMatchObject({ status: 403 });
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toMatch(/weft_auth_failures_total\{reason="missing"\} 1/);
+    expect(metrics).toMatch(/weft_auth_failures_total\{reason="invalid"\} 1/);
+    expect(metrics).toMatch(/weft_auth_failures_total\{reason="scope"\} 1/);
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toBe(0);
+  });
 
   it('rejects a bad config with exit code 2 and the path of every bad field', async () => {
     const file = join(dir, 'bad.json');

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import pkg from '../package.json';
 import { createGateway, isConfigError, loadConfig } from './config';
@@ -82,7 +83,10 @@ async function serve(values: Record<string, string | boolean | undefined>): Prom
   if (typeof file !== 'string') throw new UsageError('serve: --config <file> is required');
   const config = await loadConfig(file);
   const count = workers(values.workers as string | undefined) ?? config.workers;
-  const app: App = createGateway({ logger: true, ...config, ...(count === undefined ? {} : { workers: count }) });
+  const app: App = createGateway(
+    { logger: true, ...config, ...(count === undefined ? {} : { workers: count }) },
+    { baseDir: dirname(file) },
+  );
   const address = await app.listen({
     port: port(values.port as string | undefined, '--port') ?? config.port ?? 3000,
     host: (values.host as string | undefined) ?? config.host ?? '127.0.0.1',

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { hashApiKey } from './auth/api-keys';
+import { authConfigSchema, routeAuthSchema } from './auth/config';
 import { ConfigError, createGateway, isConfigError, loadConfig, validateConfig } from './config';
 import { validate } from './json-schema';
 
@@ -61,7 +63,7 @@ describe('validateConfig', () => {
         routes: [{ path: '/x', method: [], response: { status: 99, body: 1, text: 'x' } }, 'nope'],
       }),
     ).toEqual([
-      'prot: unknown field (expected one of $schema, port, host, workers, bodyLimit, trustProxy, timeouts, shutdownTimeoutMs, rateLimit, loadShedding, operations, logger, dev, upstreams, routes)',
+      'prot: unknown field (expected one of $schema, port, host, workers, bodyLimit, trustProxy, timeouts, shutdownTimeoutMs, rateLimit, loadShedding, operations, logger, dev, upstreams, routes, auth)',
       'rateLimit.limit: expected an integer, got 1.5',
       'rateLimit.store.redis: expected a string matching ^rediss?://, got "localhost"',
       'trustProxy: expected a boolean or an integer or a string or an array, got an object',
@@ -116,6 +118,61 @@ describe('the published JSON Schema', () => {
     const schema = JSON.parse(readFileSync(schemaPath, 'utf8'));
     expect(schema.$schema).toBe('http://json-schema.org/draft-07/schema#');
     expect(validate({ port: 'x' }, schema)).toEqual(['port: expected an integer, got "x"']);
+  });
+
+  it('carries the auth section and the per-route auth field exactly as the code defines them', () => {
+    const schema = JSON.parse(readFileSync(schemaPath, 'utf8'));
+    expect(schema.properties.auth).toEqual(authConfigSchema);
+    expect(schema.definitions.route.properties.auth).toEqual(routeAuthSchema);
+  });
+});
+
+describe('validateConfig: auth', () => {
+  const routes = [
+    { path: '/public', auth: false, response: { text: 'p' } },
+    { path: '/orders', auth: { scopes: ['orders:read'] }, response: { text: 'o' } },
+  ];
+
+  it('accepts an auth section with keys, tiers and route rules', () => {
+    const auth = {
+      apiKeys: { [hashApiKey('k_secret_1')]: { id: 'acme', tier: 'pro', scopes: ['orders:read'] } },
+      tiers: { free: { limit: 10, windowMs: 1_000 }, pro: { limit: 100, windowMs: 1_000 } },
+    };
+    expect(problems({ auth, routes })).toEqual([]);
+  });
+
+  it('names the path of each bad auth field, from the schema and from the rules it cannot say', () => {
+    expect(
+      problems({
+        auth: {
+          apiKeys: { 'sha256:abc': { id: 'a', tier: 'gold' } },
+          tiers: { free: { limit: 1, windowMs: 1_000 } },
+          defaultTier: 'pro',
+          realm: 3,
+        },
+        routes: [{ path: '/x', auth: { scopes: 'orders' }, response: { text: 'x' } }],
+      }),
+    ).toEqual(['auth.realm: expected a string, got 3', 'routes[0].auth.scopes: expected an array, got "orders"']);
+  });
+
+  it('reports semantic auth problems with their paths once the shape is right', () => {
+    expect(
+      problems({
+        auth: {
+          apiKeys: { 'sha256:abc': { id: 'a', tier: 'gold' } },
+          tiers: { free: { limit: 1, windowMs: 1_000 } },
+          defaultTier: 'pro',
+        },
+      }),
+    ).toEqual([
+      'auth.defaultTier: expected one of the tiers (free), got "pro"',
+      'auth.apiKeys["sha256:abc"]: expected "sha256:" and 64 hex digits',
+      'auth.apiKeys["sha256:abc"].tier: unknown tier "gold" (expected one of free)',
+    ]);
+  });
+
+  it('refuses a route asking for auth when the config has no auth section', () => {
+    expect(problems({ routes })).toEqual(['routes[1].auth: needs an "auth" section saying how callers authenticate']);
   });
 });
 

@@ -1,5 +1,9 @@
 import { readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import schemaJson from '../schema/weft.config.schema.json';
+import type { RouteAuth } from './auth/authenticate';
+import { type AuthConfig, authConfigErrors, authFromConfig } from './auth/config';
+import { gatewayPipeline } from './auth/gateway-pipeline';
 import { type JsonSchema, validate } from './json-schema';
 import type { ServerOptions, UpstreamOptions, UpstreamRetryOptions } from './options';
 import { proxy } from './proxy';
@@ -36,6 +40,11 @@ export interface RouteConfig {
   bodyLimit?: number;
   response?: StaticResponseConfig;
   proxy?: ProxyRouteConfig;
+  /**
+   * Who may call this route (needs the config's `auth` section): `false` public, `true` any authenticated caller,
+   * `{ scopes: [...] }` callers holding every listed scope (403 otherwise). Default: `auth.default`.
+   */
+  auth?: RouteAuth;
 }
 
 /** The JSON config of `weft serve` (see `schema/weft.config.schema.json`, exported as `@weft/server/schema.json`). */
@@ -47,6 +56,16 @@ export interface GatewayConfig extends Omit<ServerOptions, 'clock' | 'logger' | 
   logger?: boolean | { level?: string };
   upstreams?: Record<string, string | UpstreamOptions>;
   routes?: RouteConfig[];
+  /** Authentication (API keys, JWTs) and per-tier rate limits; see `authConfigSchema`. */
+  auth?: AuthConfig;
+}
+
+/** Options of {@link createGateway} and {@link validateConfig}. */
+export interface CreateGatewayOptions {
+  /** Directory relative paths of the config (`auth.jwt.jwksFile`) start from: the config file's. Default: cwd. */
+  baseDir?: string | undefined;
+  /** Where `auth.jwt.secretEnv` is looked up. Default `process.env`. */
+  env?: Readonly<Record<string, string | undefined>> | undefined;
 }
 
 /** A config that cannot be used; `errors` has one message per bad field, each starting with its path. */
@@ -71,10 +90,27 @@ export function isConfigError(error: unknown): error is ConfigError {
 
 /**
  * Checks a parsed config against the schema and the rules a schema cannot say (a route has either `response` or
- * `proxy`, upstreams it names exist, no route twice); throws a {@link ConfigError} listing every problem.
+ * `proxy`, upstreams it names exist, no route twice, the `auth` section's keys, tiers and JWT key source); throws a
+ * {@link ConfigError} listing every problem, each starting with its path (`auth.jwt.issuer: …`).
  */
-export function validateConfig(value: unknown, source = 'config'): GatewayConfig {
+export function validateConfig(value: unknown, source = 'config', options: CreateGatewayOptions = {}): GatewayConfig {
   const errors = validate(value, schema);
+  if (typeof value === 'object' && value !== null) {
+    const config = value as GatewayConfig;
+    const routes = Array.isArray(config.routes) ? config.routes : [];
+    if (config.auth !== undefined) {
+      const seen = new Set(errors);
+      for (const error of authConfigErrors(config.auth, { routes, ...options })) {
+        if (!seen.has(error)) errors.push(error);
+      }
+    } else {
+      routes.forEach((route, i) => {
+        if (typeof route === 'object' && route !== null && route.auth !== undefined && route.auth !== false) {
+          errors.push(`routes[${i}].auth: needs an "auth" section saying how callers authenticate`);
+        }
+      });
+    }
+  }
   if (typeof value === 'object' && value !== null && Array.isArray((value as GatewayConfig).routes)) {
     const config = value as GatewayConfig;
     const upstreams = new Set(
@@ -122,7 +158,7 @@ export async function loadConfig(file: string): Promise<GatewayConfig> {
   } catch (cause) {
     throw new ConfigError([`not valid JSON: ${(cause as Error).message}`], file, { cause });
   }
-  return validateConfig(parsed, file);
+  return validateConfig(parsed, file, { baseDir: dirname(file) });
 }
 
 const allMethods = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
@@ -133,18 +169,32 @@ function methodsOf(route: RouteConfig): string[] {
 }
 
 /**
- * Builds the app a (validated) config describes: its server options, upstreams and routes.
+ * Builds the app a (validated) config describes: its server options, upstreams and routes. With an `auth` section
+ * every request goes through, in this order: load shedding (503) → per-IP rate limit (429) → authenticate (401/403)
+ * → per-principal rate limit by tier (429) → the route; so an unauthenticated flood is stopped before any key lookup.
  *
  * @example
  * ```ts
+ * import { dirname } from 'node:path';
  * import { createGateway, loadConfig } from '@weft/server';
- * const app = createGateway(await loadConfig('weft.config.json'));
+ * const file = 'weft.config.json';
+ * const app = createGateway(await loadConfig(file), { baseDir: dirname(file) });
  * await app.listen({ port: 3000 });
  * ```
  */
-export function createGateway(config: GatewayConfig): App {
-  const { $schema: _schema, port: _port, host: _host, routes = [], ...options } = config;
+export function createGateway(config: GatewayConfig, settings: CreateGatewayOptions = {}): App {
+  const { $schema: _schema, port: _port, host: _host, routes = [], auth, ...options } = config;
   const app = createServer(options as ServerOptions);
+  if (auth !== undefined) {
+    // Shedding and the per-IP limit run inside the server before any middleware; this is the first middleware.
+    const setup = authFromConfig(auth, { routes, ...settings });
+    app.use(
+      gatewayPipeline({
+        authenticate: { ...setup.authenticate, events: app.events },
+        tiers: setup.tiers && { ...setup.tiers, clock: app.options.clock },
+      }),
+    );
+  }
   for (const route of routes) {
     const handler = route.proxy ? proxyHandler(route.proxy) : staticHandler(route.response ?? {});
     const routeOptions = {

@@ -1,4 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import type { AuthFailureReason } from './auth/errors';
 import type { Upstream } from './upstream';
 
 /** One label set (method, route, status) of the request metrics: a count, a sum and per-bucket counts. */
@@ -72,6 +73,12 @@ export class Metrics {
     name: 'weft_breaker_rejected_total',
     help: 'Upstream calls answered 503 at once by an open circuit breaker, per upstream.',
     labelNames: ['upstream'] as const,
+    registers: [this.registry],
+  });
+  readonly #authFailures = new Counter({
+    name: 'weft_auth_failures_total',
+    help: 'Requests refused by authentication (401/403/431), by reason: missing, invalid, expired, scope.',
+    labelNames: ['reason'] as const,
     registers: [this.registry],
   });
   readonly #shed = new Counter({
@@ -201,6 +208,10 @@ export class Metrics {
 
   shed(): void {
     this.#shed.inc();
+  }
+
+  authFailed(reason: AuthFailureReason): void {
+    this.#authFailures.inc({ reason });
   }
 
   breakerRejected(upstream: string): void {

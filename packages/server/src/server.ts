@@ -5,6 +5,7 @@ import type { Supervisor } from '@weft/cluster';
 import { compose, type Middleware, type Next } from '@weft/compose';
 import { Emitter } from '@weft/emitter';
 import { describe } from '@weft/reactor';
+import type { AuthenticatedEvent, AuthFailedEvent } from './auth/authenticate';
 import { attachWorker, type ClusterRole, clusterRole, superviseApp, workerRateLimitStore } from './cluster-mode';
 import {
   abortContext,
@@ -99,6 +100,10 @@ export type ServerEvents = {
   breakerClose: [upstream: string, notClosedForMs: number];
   /** A call to an upstream was rejected by its open circuit breaker (and answered 503). */
   breakerReject: [upstream: string, error: BrokenCircuitError | BulkheadFullError];
+  /** A request proved who it is (`authenticate` with `events: app.events`); `ctx.state.principal` is set. */
+  authenticated: [event: AuthenticatedEvent];
+  /** A request was refused by `authenticate` with 401/403/431; `event.reason` says why. */
+  authFailed: [event: AuthFailedEvent];
 };
 
 interface RouteDefinition<State extends Record<string, unknown>> {
@@ -222,6 +227,7 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
       this.events.on('limited', () => metrics.limited());
       this.events.on('shed', () => metrics.shed());
       this.events.on('breakerReject', (upstream) => metrics.breakerRejected(upstream));
+      this.events.on('authFailed', (event) => metrics.authFailed(event.reason));
     }
     this.#fallback = this.#makeRoute(undefined, [this.#notFound], {}, false);
     this.#addOperations();
