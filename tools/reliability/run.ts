@@ -12,10 +12,11 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildIsStale } from './lib/gateway';
+import { buildIsStale, useBuildCopy } from './lib/gateway';
 import { runScenario, type Scenario, type ScenarioResult } from './lib/harness';
 import { killAll, killChildrenOnExit, repoRoot } from './lib/proc';
 import { consoleTable, markdownReport } from './lib/report';
+import { removeSnapshot, snapshotBuild } from './lib/snapshot';
 import { scenarios } from './scenarios';
 
 interface Args {
@@ -57,6 +58,10 @@ async function main(): Promise<number> {
       );
     }
   }
+  // The gateways run from a private copy of the build, so that a build elsewhere cannot change files under them.
+  const snapshot = await snapshotBuild();
+  useBuildCopy(snapshot);
+  process.on('exit', () => removeSnapshot(snapshot));
   const selected: readonly Scenario[] =
     args.only === undefined ? scenarios : scenarios.filter((s) => args.only!.some((id) => s.id.startsWith(id)));
   if (selected.length === 0) throw new Error(`no scenario matches --only ${args.only?.join(',')}`);

@@ -9,8 +9,16 @@ import { delay, waitUntil } from './harness';
 import { freePort, send } from './http';
 import { type Proc, repoRoot, startProcess, tail, tsxArgs } from './proc';
 
-/** The built CLI of @weft/server. */
-export const cliPath: string = join(repoRoot, 'packages', 'server', 'dist', 'cli.js');
+/** The built CLI of @weft/server in the repository. */
+const builtCli: string = join(repoRoot, 'packages', 'server', 'dist', 'cli.js');
+
+/** The CLI the gateways run: the built one, or its copy in this run's snapshot (see lib/snapshot.ts). */
+export let cliPath: string = builtCli;
+
+/** Runs the gateways from a copy of the build whose root is `root`. */
+export function useBuildCopy(root: string): void {
+  cliPath = join(root, 'server', 'dist', 'cli.js');
+}
 
 /** A running gateway. */
 export interface Gateway {
@@ -157,7 +165,7 @@ function newest(dir: string): number {
  * in which case the runner builds @weft/server and what it depends on first.
  */
 export function buildIsStale(): string | undefined {
-  if (!existsSync(cliPath)) return 'packages/server/dist/cli.js does not exist';
+  if (!existsSync(builtCli)) return 'packages/server/dist/cli.js does not exist';
   const packages = join(repoRoot, 'packages');
   for (const name of readdirSync(packages)) {
     const dist = join(packages, name, 'dist');

@@ -3,6 +3,7 @@
  * decided them) and figures (what was measured), registers cleanups (child processes, sockets), and runs under a
  * time budget. A failed check fails the scenario; a scenario that throws or overruns its budget fails as well.
  */
+import { setMaxListeners } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -108,6 +109,8 @@ export class ScenarioContext {
 /** Runs one scenario under its budget and returns its result; never throws. */
 export async function runScenario(scenario: Scenario, verbose: boolean): Promise<ScenarioResult> {
   const controller = new AbortController();
+  // Every client of a scenario may listen to its signal (50 slow readers at once, say).
+  setMaxListeners(0, controller.signal);
   const ctx = new ScenarioContext(scenario.id, controller.signal, verbose);
   const started = performance.now();
   let error: string | undefined;

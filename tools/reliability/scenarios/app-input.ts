@@ -62,7 +62,7 @@ const hostileJson: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
       { maxLength: 4 },
     )
     .map((entries) => Object.fromEntries(entries)),
-}))['value'] as fc.Arbitrary<unknown>;
+})).value as fc.Arbitrary<unknown>;
 
 /** JSON text with own `__proto__` keys (JSON.stringify drops none: Object.fromEntries defines them as own). */
 function text(value: unknown): string {
