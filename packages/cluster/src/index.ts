@@ -16,7 +16,7 @@ export {
   serializeError,
   WorkerStartError,
 } from './errors';
-export type { WorkerState } from './lifecycle';
+export type { LifecycleEvent, WorkerState } from './lifecycle';
 export { lifecycleMachine } from './lifecycle';
 export type { IpcMessage, IpcMessageLiteral, RequestOptions } from './rpc';
 export type { ReadyWhen, SuperviseOptions, SupervisorEvents, WorkerInfo } from './supervisor';

@@ -3,7 +3,8 @@ import { type Actor, createActor, createMachine, type EventFor, type StateMachin
 /** Where a worker is in its life: forked, serving, finishing its work, gone. */
 export type WorkerState = 'starting' | 'ready' | 'draining' | 'stopped';
 
-type LifecycleEvent = 'READY' | 'DRAIN' | 'EXIT';
+/** What moves a worker's lifecycle: it reported ready, it was told to drain, its process exited. */
+export type LifecycleEvent = 'READY' | 'DRAIN' | 'EXIT';
 
 let machine: StateMachine<undefined, EventFor<LifecycleEvent>, WorkerState> | undefined;
 

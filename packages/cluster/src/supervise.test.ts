@@ -46,8 +46,4 @@ describe('supervise() option validation, before any fork', () => {
     expect(rejects({ workers: 1, args: 'a b' as never }).message).toMatch(/^args: expected an array of strings/);
     expect(rejects({ workers: 1, env: { PORT: 3000 } as never }).message).toMatch(/^env:/);
   });
-
-  it.runIf(Number(process.versions.node.split('.')[0]) < 22)('rejects reusePort on a Node without it', () => {
-    expect(rejects({ workers: 1, reusePort: true }).message).toMatch(/^reusePort: needs Node ≥ 22\.12/);
-  });
 });

@@ -618,7 +618,10 @@ export function supervise(options: SuperviseOptions = {}): Supervisor {
   const readyTimeoutMs = positiveMs(options.readyTimeoutMs, 'readyTimeoutMs', 30_000);
   const reusePort = optionalBoolean(options.reusePort, 'reusePort', false);
   if (reusePort && !supportsReusePort()) {
-    throw new RangeError(`reusePort: needs Node ≥ 22.12 (listen({ reusePort })), this is ${process.version}`);
+    throw new RangeError(
+      `reusePort: needs Node ≥ 22.12 (or ≥ 23.1) for listen({ reusePort: true }), got Node ${process.version}; ` +
+        'leave reusePort off to share the port through node:cluster',
+    );
   }
   const readyWhen = options.readyWhen ?? (reusePort ? 'ready' : 'listening');
   if (readyWhen !== 'listening' && readyWhen !== 'ready') {
