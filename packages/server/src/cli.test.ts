@@ -141,6 +141,8 @@ describe('weft CLI', () => {
     const statuses: number[] = [];
     for (let i = 0; i < 10; i++) statuses.push(await get());
     expect(statuses).toEqual([200, 200, 200, 200, 200, 200, 429, 429, 429, 429]);
+    // Each worker logs after its response went out, through its own pipe: wait for all ten lines.
+    await run.until(() => logs().filter((l) => l.msg === 'request completed').length === 10);
     const first = servedBy();
     expect(first.size).toBe(2);
     expect(first.has(primary as number)).toBe(false);
