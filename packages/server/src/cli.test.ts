@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRedis } from './test-helpers';
 
 const cli = join(import.meta.dirname, 'cli.ts');
 const children: ChildProcess[] = [];
@@ -76,6 +77,8 @@ describe('weft CLI', () => {
       '--host',
       '--workers',
       '--upstream-port',
+      'demo-subscriber',
+      '--redis',
       '--quiet',
       '--help',
       '--version',
@@ -246,5 +249,43 @@ describe('weft CLI', () => {
     expect(await res.json()).toEqual({ hello: 'from the demo upstream', query: { x: '1' } });
     run.child.kill('SIGINT');
     expect(await run.exited).toBe(0);
+  });
+
+  it('runs the demo with a Redis bus and a demo-subscriber that prints its request.limited events', async () => {
+    const redis = await startRedis();
+    try {
+      const subscriber = weft('demo-subscriber', '--redis', redis.url);
+      await subscriber.waitFor(/subscribed to request\.limited and breaker\.stateChange/);
+      const demo = weft('demo', '--port', '0', '--quiet', '--redis', redis.url);
+      const [, url] = await demo.waitFor(/gateway on (http:\/\/127\.0\.0\.1:\d+)/);
+      const statuses: number[] = [];
+      for (let i = 0; i < 21; i++) {
+        const res = await fetch(`${url}/`);
+        await res.arrayBuffer();
+        statuses.push(res.status);
+      }
+      expect(statuses.filter((s) => s === 429)).toHaveLength(1);
+      const [line] = await subscriber.waitFor(/bus: request\.limited \{.*\}/);
+      expect(JSON.parse(line.slice('bus: request.limited '.length))).toMatchObject({ method: 'GET', path: '/' });
+      for (const run of [demo, subscriber]) {
+        run.child.kill('SIGTERM');
+        expect(await run.exited).toBe(0);
+      }
+    } finally {
+      await redis.stop();
+    }
+  });
+
+  it('prints the demo bus events in process without --redis, and demo-subscriber requires --redis', async () => {
+    const lone = weft('demo-subscriber');
+    expect(await lone.exited).toBe(2);
+    expect(lone.output().stderr).toContain('demo-subscriber: --redis <url> is required');
+    const demo = weft('demo', '--port', '0', '--quiet');
+    const [, url] = await demo.waitFor(/gateway on (http:\/\/127\.0\.0\.1:\d+)/);
+    await demo.waitFor(/Bus events print here/);
+    for (let i = 0; i < 21; i++) await (await fetch(`${url}/`)).arrayBuffer();
+    await demo.waitFor(/bus \(in process\): request\.limited \{"method":"GET","path":"\/"/);
+    demo.child.kill('SIGTERM');
+    expect(await demo.exited).toBe(0);
   });
 });

@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { Bus } from '@weft/bus';
+import { systemClock } from '@weft/reactor';
 import pkg from '../package.json';
+import { type ServerBus, serverBus } from './bus';
 import { createGateway, isConfigError, loadConfig } from './config';
 import { startDemo } from './demo';
 import type { App } from './server';
@@ -10,7 +13,8 @@ const help = `weft: an HTTP server and API gateway.
 
 Usage:
   weft serve --config <file> [--port <n>] [--host <addr>] [--workers <n|auto>]
-  weft demo [--port <n>] [--host <addr>] [--upstream-port <n>] [--quiet]
+  weft demo [--port <n>] [--host <addr>] [--upstream-port <n>] [--redis <url>] [--quiet]
+  weft demo-subscriber --redis <url>
   weft --help | --version
 
 Commands:
@@ -19,6 +23,11 @@ Commands:
            ships as @weft/server/schema.json; put "$schema" in your file for editor completion.
   demo     Start a demo gateway on 127.0.0.1:3000 and a demo upstream that can be made slow or
            failing, and print curl commands that show rate limiting, retries, timeouts and shedding.
+           The gateway publishes request.limited and breaker.stateChange on its event bus: in this
+           process without --redis, with Redis pub/sub with --redis (see demo-subscriber).
+  demo-subscriber
+           Subscribe to the demo gateway's bus events over Redis pub/sub and print them, one line
+           each (start 'weft demo --redis <url>' with the same URL).
 
 Options:
   -c, --config <file>        Config file of 'serve' (required there).
@@ -28,6 +37,7 @@ Options:
                              limit, respawned on crashes, reloaded one by one on SIGHUP; overrides
                              the config's "workers" (default: one process, no cluster).
       --upstream-port <n>    Port of the demo upstream (default: a free port).
+      --redis <url>          Redis URL (redis://host:port) of the demo's event bus.
   -q, --quiet                No request logs (demo).
   -h, --help                 Show this help.
   -v, --version              Show the version.
@@ -101,7 +111,12 @@ async function serve(values: Record<string, string | boolean | undefined>): Prom
 }
 
 async function demo(values: Record<string, string | boolean | undefined>): Promise<void> {
+  const redis = values.redis as string | undefined;
+  if (redis !== undefined && !/^rediss?:\/\//.test(redis)) {
+    throw new UsageError(`--redis: expected a redis:// URL, got ${JSON.stringify(redis)}`);
+  }
   const running = await startDemo({
+    ...(redis === undefined ? {} : { redis }),
     port: port(values.port as string | undefined, '--port') ?? 3000,
     host: (values.host as string | undefined) ?? '127.0.0.1',
     upstreamPort: port(values['upstream-port'] as string | undefined, '--upstream-port') ?? 0,
@@ -116,7 +131,43 @@ async function demo(values: Record<string, string | boolean | undefined>): Promi
       '',
     ].join('\n'),
   );
+  const bus = running.gateway.bus;
+  if (redis === undefined && bus !== undefined) {
+    // The memory transport cannot cross processes: print the events from here.
+    await printBusEvents(bus, 'bus (in process)');
+    process.stdout.write(
+      "Bus events print here; to receive them in a second process, start with --redis <url> and run 'weft demo-subscriber --redis <url>'.\n",
+    );
+  }
   closeOnSignals(() => running.close());
+}
+
+/** Subscribes to the demo's topics and prints each event as one line. */
+async function printBusEvents(bus: Bus, label: string): Promise<void> {
+  for (const topic of ['request.limited', 'breaker.stateChange'] as const) {
+    await bus.subscribe(topic, (event) => {
+      process.stdout.write(`${label}: ${event.topic} ${JSON.stringify(event.payload)}\n`);
+    });
+  }
+}
+
+async function demoSubscriber(values: Record<string, string | boolean | undefined>): Promise<void> {
+  const url = values.redis;
+  if (typeof url !== 'string') {
+    throw new UsageError(
+      "demo-subscriber: --redis <url> is required (the in-process memory bus cannot cross processes; start 'weft demo --redis <url>' too)",
+    );
+  }
+  let server: ServerBus;
+  try {
+    server = serverBus({ transport: { redisPubSub: url }, name: 'weft-demo-subscriber' }, systemClock);
+  } catch (error) {
+    throw new UsageError((error as Error).message.replace('bus.transport.redisPubSub', '--redis'));
+  }
+  await server.ready();
+  await printBusEvents(server.bus, 'bus');
+  process.stdout.write(`weft demo-subscriber: subscribed to request.limited and breaker.stateChange on ${url}\n`);
+  closeOnSignals(() => server.close());
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -129,6 +180,7 @@ async function main(argv: string[]): Promise<void> {
       host: { type: 'string' },
       workers: { type: 'string', short: 'w' },
       'upstream-port': { type: 'string' },
+      redis: { type: 'string' },
       quiet: { type: 'boolean', short: 'q' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
@@ -146,6 +198,7 @@ async function main(argv: string[]): Promise<void> {
   if (rest.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(rest[0])}`);
   if (command === 'serve') return serve(values);
   if (command === 'demo') return demo(values);
+  if (command === 'demo-subscriber') return demoSubscriber(values);
   throw new UsageError(command === undefined ? 'a command is required' : `unknown command ${JSON.stringify(command)}`);
 }
 

@@ -34,6 +34,7 @@ describe('validateConfig', () => {
       operations: { metrics: false },
       logger: { level: 'warn' },
       dev: true,
+      bus: { transport: { redisStreams: 'redis://127.0.0.1:6379' }, name: 'gw', publishEvents: true },
       upstreams: {
         a: 'http://127.0.0.1:1',
         b: { url: 'https://example.test', breaker: false, retry: { maxAttempts: 2 }, connections: 2 },
@@ -63,7 +64,7 @@ describe('validateConfig', () => {
         routes: [{ path: '/x', method: [], response: { status: 99, body: 1, text: 'x' } }, 'nope'],
       }),
     ).toEqual([
-      'prot: unknown field (expected one of $schema, port, host, workers, bodyLimit, trustProxy, timeouts, shutdownTimeoutMs, rateLimit, loadShedding, operations, logger, dev, upstreams, routes, auth)',
+      'prot: unknown field (expected one of $schema, port, host, workers, bodyLimit, trustProxy, timeouts, shutdownTimeoutMs, rateLimit, loadShedding, operations, logger, dev, upstreams, routes, bus, auth)',
       'rateLimit.limit: expected an integer, got 1.5',
       'rateLimit.store.redis: expected a string matching ^rediss?://, got "localhost"',
       'trustProxy: expected a boolean or an integer or a string or an array, got an object',

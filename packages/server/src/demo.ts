@@ -12,6 +12,12 @@ export interface DemoOptions {
   upstreamPort?: number;
   /** Request logs on stdout; default true. */
   logger?: boolean;
+  /**
+   * A Redis URL: the gateway then publishes its bus events (`request.limited`, `breaker.stateChange`) with Redis
+   * pub/sub, so that `weft demo-subscriber --redis <url>` in another process prints them. Default: the in-process
+   * memory transport.
+   */
+  redis?: string;
 }
 
 /** A running demo: the gateway, its upstream, the URLs to try, and how to stop both. */
@@ -76,9 +82,10 @@ export function createDemoUpstream(): App {
 }
 
 /** The gateway's config for an upstream at `upstreamUrl`. */
-export function demoConfig(upstreamUrl: string, logger: boolean): GatewayConfig {
+export function demoConfig(upstreamUrl: string, logger: boolean, redis?: string): GatewayConfig {
   return {
     logger,
+    bus: { transport: redis === undefined ? 'memory' : { redisPubSub: redis }, name: 'weft-demo', publishEvents: true },
     rateLimit: { limit: 20, windowMs: 10_000 },
     loadShedding: { maxDelayMs: 100 },
     upstreams: {
@@ -101,7 +108,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   const host = options.host ?? '127.0.0.1';
   const upstream = createDemoUpstream();
   const upstreamAddress = await upstream.listen({ port: options.upstreamPort ?? 0, host });
-  const gateway = createGateway(demoConfig(upstreamAddress.url, options.logger ?? true));
+  const gateway = createGateway(demoConfig(upstreamAddress.url, options.logger ?? true, options.redis));
   // Blocks the gateway's event loop, so that load shedding can be watched from a second terminal.
   gateway.get('/block', (ctx) => {
     const ms = Math.min(Number(ctx.query.ms ?? 500) || 0, 10_000);

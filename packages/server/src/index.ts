@@ -42,6 +42,7 @@ export {
   routeAuthSchema,
   tierRateLimit,
 } from './auth/index';
+export type { BreakerStateMessage, BusSetting, RequestLimitedMessage, ServerBusTopics } from './bus';
 export type {
   CreateGatewayOptions,
   GatewayConfig,

@@ -1,3 +1,4 @@
+import type { GroupLag } from '@weft/bus';
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { AuthFailureReason } from './auth/errors';
 import type { Upstream } from './upstream';
@@ -92,7 +93,11 @@ export class Metrics {
   readonly #unmatched: SeriesHolder = { pattern: undefined };
   #defaults = false;
 
-  constructor(inflight: () => number, upstreams: () => Iterable<Upstream>) {
+  constructor(
+    inflight: () => number,
+    upstreams: () => Iterable<Upstream>,
+    busLag?: (() => Promise<readonly GroupLag[]>) | undefined,
+  ) {
     const all = this.#series;
     const requests = new ScrapedMetric(
       'weft_http_requests_total',
@@ -148,6 +153,7 @@ export class Metrics {
         }
       },
     });
+    if (busLag !== undefined) this.#busMetrics(busLag);
     new Gauge({
       name: 'weft_breaker_failure_rate',
       help: 'Failure rate (0-1) in the circuit breaker window per upstream.',
@@ -161,6 +167,49 @@ export class Metrics {
         }
       },
     });
+  }
+
+  /** Gauges of the bus's consumer groups, read at scrape time (a transport that cannot tell reports none). */
+  #busMetrics(busLag: () => Promise<readonly GroupLag[]>): void {
+    let last: Promise<readonly GroupLag[]> | undefined;
+    // One lag() call per scrape serves all three gauges.
+    const read = () => {
+      last ??= busLag()
+        .catch(() => [])
+        .finally(() => {
+          setImmediate(() => {
+            last = undefined;
+          });
+        });
+      return last;
+    };
+    const labelNames = ['topic', 'group'] as const;
+    const gauge = (name: string, help: string, value: (lag: GroupLag) => number | undefined) =>
+      new Gauge({
+        name,
+        help,
+        labelNames,
+        registers: [this.registry],
+        async collect() {
+          const groups = await read();
+          this.reset();
+          for (const group of groups) {
+            const v = value(group);
+            if (v !== undefined) this.set({ topic: group.topic, group: group.group }, v);
+          }
+        },
+      });
+    gauge(
+      'weft_bus_lag',
+      'Bus events published but not yet delivered to a consumer group, per topic and group.',
+      (g) => g.lag,
+    );
+    gauge(
+      'weft_bus_pending',
+      'Bus events delivered to a consumer group but not acknowledged yet, per topic and group.',
+      (g) => g.pending,
+    );
+    gauge('weft_bus_consumers', 'Consumers of a bus consumer group, per topic and group.', (g) => g.consumers);
   }
 
   /** Adds Node's default process metrics (event-loop delay, heap, GC, handles); done once, when listening. */

@@ -1,6 +1,8 @@
+import type { Bus } from '@weft/bus';
 import type { Store } from '@weft/ratelimit';
 import { type Clock, describe, systemClock } from '@weft/reactor';
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import type { BusSetting } from './bus';
 import type { Context } from './context';
 import { compileTrustProxy, type TrustProxy, type TrustProxyFn } from './trust-proxy';
 
@@ -153,6 +155,12 @@ export interface ServerOptions {
    * they crash, reloaded one by one on SIGHUP and drained on SIGTERM/SIGINT. Default: no cluster.
    */
   workers?: number | 'auto';
+  /**
+   * An event bus (`@weft/bus`) exposed as `app.bus`: a `Bus` you made (you close it), or `{ transport: 'memory' |
+   * { redisStreams: url } | { redisPubSub: url }, name?, publishEvents? }` (made here, connected before listening,
+   * closed with the server). Its consumer-group lag is exported on `/metrics`. Default: none.
+   */
+  bus?: Bus | BusSetting;
 }
 
 /** The options after validation, with every default filled in. */
@@ -194,6 +202,7 @@ const serverKeys = new Set([
   'dev',
   'clock',
   'workers',
+  'bus',
 ]);
 
 /** Validates `createServer` options and fills in defaults; throws a TypeError/RangeError naming the bad option. */

@@ -1,11 +1,13 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { BrokenCircuitError, BulkheadFullError, CircuitState, OpenReason } from '@weft/breaker';
+import type { Bus } from '@weft/bus';
 import type { Supervisor } from '@weft/cluster';
 import { compose, type Middleware, type Next } from '@weft/compose';
 import { Emitter } from '@weft/emitter';
 import { describe } from '@weft/reactor';
 import type { AuthenticatedEvent, AuthFailedEvent } from './auth/authenticate';
+import { type ServerBus, serverBus } from './bus';
 import { attachWorker, type ClusterRole, clusterRole, superviseApp, workerRateLimitStore } from './cluster-mode';
 import {
   abortContext,
@@ -175,6 +177,7 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
   #drained: (() => void) | undefined;
   readonly #role: ClusterRole;
   #supervisor: Supervisor | undefined;
+  readonly #bus: ServerBus | undefined;
 
   constructor(options?: ServerOptions) {
     this.options = resolveOptions(options);
@@ -218,10 +221,14 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
       : undefined;
     if (this.#role === 'worker') attachWorker(() => this.close());
     for (const name of this.options.upstreams.keys()) this.#upstream(name);
+    this.#bus = options?.bus === undefined ? undefined : serverBus(options.bus, clock);
+    if (this.#bus?.publishEvents) this.#publishEvents(this.#bus.bus);
     if (operations.metrics) {
+      const bus = this.#bus?.bus;
       const metrics = new Metrics(
         () => this.#inflight.size,
         () => this.#upstreams.values(),
+        bus === undefined ? undefined : () => bus.lag(),
       );
       this.#metrics = metrics;
       this.events.on('limited', () => metrics.limited());
@@ -250,6 +257,33 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
   /** In the primary of cluster mode once listening: the `@weft/cluster` supervisor (workers, events, `reload()`). */
   get supervisor(): Supervisor | undefined {
     return this.#supervisor;
+  }
+
+  /**
+   * The event bus (`@weft/bus`) of the `bus` option, undefined without it. With `bus.publishEvents` the server
+   * publishes `request.limited` and `breaker.stateChange` on it (see `ServerBusTopics`).
+   *
+   * @example
+   * ```ts
+   * const app = createServer({ bus: { transport: 'memory', publishEvents: true } });
+   * await app.bus?.subscribe('request.limited', (event) => console.log('limited', event.payload));
+   * ```
+   */
+  get bus(): Bus | undefined {
+    return this.#bus?.bus;
+  }
+
+  /** Publishes the server's own events on the bus; a failed publish is reported as an `error` event. */
+  #publishEvents(bus: Bus): void {
+    const publish = (topic: string, payload: unknown) => {
+      bus.publish(topic, payload).catch((error: unknown) => this.#reportError(error, undefined));
+    };
+    this.events.on('limited', (ctx, retryAfterMs) =>
+      publish('request.limited', { method: ctx.method, path: ctx.path, ip: ctx.ip, retryAfterMs }),
+    );
+    this.events.on('breakerStateChange', (upstream, from, to) =>
+      publish('breaker.stateChange', { upstream, from, to }),
+    );
   }
 
   /** Requests being handled now. */
@@ -371,6 +405,7 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
   async #start(port: number, host: string): Promise<ServerAddress> {
     try {
       await this.#rateLimit?.ready();
+      await this.#bus?.ready();
     } catch (error) {
       this.#transition('FAILED');
       throw error;
@@ -422,6 +457,7 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
       this.events.emit('draining');
       await this.#supervisor?.shutdown();
       await Promise.all([...this.#upstreams.values()].map((upstream) => upstream.close()));
+      if (this.#bus?.owned) await this.#bus.close();
       this.#transition('CLOSED');
       this.events.emit('closed');
       return;
@@ -462,6 +498,7 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
     await Promise.all([...this.#upstreams.values()].map((upstream) => upstream.close()));
     this.#upstreams.clear();
     await this.#rateLimit?.close();
+    if (this.#bus?.owned) await this.#bus.close();
     this.#transition('CLOSED');
     this.events.emit('closed');
   }
