@@ -13,9 +13,10 @@ interface EsbuildLike {
 const { build } = createRequire(fileURLToPath(import.meta.resolve('tsup')))('esbuild') as EsbuildLike;
 
 const dist = join(import.meta.dirname, '..', 'dist', 'index.js');
-async function measure(label: string, external: string[]): Promise<void> {
+// `names` is what an application imports; esbuild drops the rest (the package has no side effects).
+async function measure(label: string, names: string, external: string[]): Promise<void> {
   const result = await build({
-    entryPoints: [dist],
+    stdin: { contents: `export ${names} from ${JSON.stringify(dist)};`, resolveDir: import.meta.dirname },
     bundle: true,
     minify: true,
     format: 'esm',
@@ -26,6 +27,10 @@ async function measure(label: string, external: string[]): Promise<void> {
   const code = result.outputFiles?.[0]?.contents ?? new Uint8Array();
   console.log(`${label}: ${code.length} B min, ${gzipSync(code, { level: 9 }).length} B min+gzip`);
 }
+const CORE = '{ createMachine, createActor, assign }';
+const FULL = '*';
 console.log(`dist/index.js: ${readFileSync(dist).length} B`);
-await measure('@weft/fsm alone (@weft/reactor external)', ['@weft/reactor']);
-await measure('@weft/fsm with the @weft/reactor parts it uses', []);
+await measure('core (createMachine, createActor, assign; @weft/reactor external)', CORE, ['@weft/reactor']);
+await measure('core with the @weft/reactor parts it uses', CORE, []);
+await measure('every export (@weft/reactor external)', FULL, ['@weft/reactor']);
+await measure('every export with the @weft/reactor parts it uses', FULL, []);

@@ -146,21 +146,11 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
   stop(): void {
     const snapshot = this.#snapshot;
     if (snapshot.status === 'stopped') return;
+    this.#paused = this.#pending();
+    this.#cancelAll();
     this.#started = true;
     this.#busy = false;
     this.#queue = null;
-    if (this.#timers !== null) {
-      const now = this.#clock.now();
-      this.#paused = this.#timers.map((t) => ({
-        node: t.node,
-        delay: t.delay,
-        remainingMs: Math.max(0, t.deadline - now),
-      }));
-      for (const t of this.#timers) this.#clock.clearTimeout(t.handle);
-      this.#timers = null;
-    } else if (!this.#restored && this.#paused === null && snapshot.status === 'active') {
-      this.#paused = activeDelays(this.machine.nodeOf(snapshot));
-    }
     this.#snapshot = new MachineSnapshot(this.machine.nodeOf(snapshot), snapshot.context, 'stopped');
     const listeners = this.#listeners;
     this.#listeners = null;
@@ -184,18 +174,27 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
    */
   getPersistedSnapshot(): PersistedSnapshot<TContext, TValue> {
     const snapshot = this.#snapshot;
-    let delayed: PersistedDelay[];
+    const delayed = this.#pending().map(
+      (p): PersistedDelay => ({
+        state: p.node.path === '' ? '#' : p.node.path,
+        delayMs: p.delay.ms,
+        remainingMs: p.remainingMs,
+      }),
+    );
+    return { value: snapshot.value, context: snapshot.context, status: snapshot.status, delayed };
+  }
+
+  /** The pending delayed transitions with their remaining time: running, paused, or not started yet. */
+  #pending(): PausedDelay[] {
     if (this.#timers !== null) {
       const now = this.#clock.now();
-      delayed = this.#timers.map((t) => persisted(t.node, t.delay, Math.max(0, t.deadline - now)));
-    } else if (this.#paused !== null) {
-      delayed = this.#paused.map((p) => persisted(p.node, p.delay, p.remainingMs));
-    } else if (!this.#started && !this.#restored && snapshot.status === 'active') {
-      delayed = activeDelays(this.machine.nodeOf(snapshot)).map((p) => persisted(p.node, p.delay, p.remainingMs));
-    } else {
-      delayed = [];
+      return this.#timers.map((t) => ({ node: t.node, delay: t.delay, remainingMs: Math.max(0, t.deadline - now) }));
     }
-    return { value: snapshot.value, context: snapshot.context, status: snapshot.status, delayed };
+    if (this.#paused !== null) return this.#paused;
+    if (!this.#started && !this.#restored && this.#snapshot.status === 'active') {
+      return activeDelays(this.machine.nodeOf(this.#snapshot));
+    }
+    return [];
   }
 
   #process(first: EventObject): void {
@@ -290,10 +289,6 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
     for (const t of this.#timers) this.#clock.clearTimeout(t.handle);
     this.#timers = null;
   }
-}
-
-function persisted(node: StateNode, delay: Delay, remainingMs: number): PersistedDelay {
-  return { state: node.path === '' ? '#' : node.path, delayMs: delay.ms, remainingMs };
 }
 
 /** Every delay of the active states, outermost first, at its full length. */

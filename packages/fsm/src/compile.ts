@@ -83,6 +83,37 @@ const isObject = (value: unknown): value is Raw => typeof value === 'object' && 
 
 const at = (prefix: string, key: string): string => (prefix === '' ? key : `${prefix}.${key}`);
 
+/** The problem `where: expected <what>, got <value>`, the shape of most messages. */
+const expected = (where: string, what: string, value: unknown): string =>
+  `${where}: expected ${what}, got ${describe(value)}`;
+
+/** Calls `each` for `value`, or for each of its items if it is an array, with the item's path. */
+function eachItem(value: unknown, where: string, each: (item: unknown, where: string) => void): void {
+  if (!Array.isArray(value)) each(value, where);
+  else for (let i = 0; i < value.length; i++) each(value[i], `${where}[${i}]`);
+}
+
+/**
+ * The entries of the object under `key` (`on`, `after`, `states`) with each one's path; a problem and no entries
+ * if it is not an object (or is empty when `nonEmpty`).
+ */
+function entriesAt(
+  config: Raw,
+  key: string,
+  where: string,
+  what: string,
+  problems: string[],
+): [key: string, value: unknown, where: string][] | null {
+  const value = config[key];
+  if (value === undefined) return null;
+  const path = at(where, key);
+  if (!isObject(value) || (key === 'states' && Object.keys(value).length === 0)) {
+    problems.push(expected(path, what, value));
+    return null;
+  }
+  return Object.entries(value).map(([name, item]) => [name, item, at(path, name)]);
+}
+
 /** Compiles and validates a machine config; every problem found is pushed to `problems`. @internal */
 export function compileMachine(config: Raw, problems: string[]): StateNode {
   const pending: Array<() => void> = [];
@@ -109,9 +140,7 @@ function buildNode(
     }
   }
   const type = config.type;
-  if (type !== undefined && type !== 'final') {
-    problems.push(`${at(where, 'type')}: expected 'final' or nothing, got ${describe(type)}`);
-  }
+  if (type !== undefined && type !== 'final') problems.push(expected(at(where, 'type'), "'final' or nothing", type));
   const final = type === 'final';
   if (final && parent === null) problems.push(`${at(where, 'type')}: the machine itself cannot be final`);
   const node = new StateNode(key, parent, final);
@@ -123,21 +152,15 @@ function buildNode(
   }
 
   const states = config.states;
-  if (states !== undefined && !final) {
-    if (!isObject(states) || Object.keys(states).length === 0) {
-      problems.push(`${at(where, 'states')}: expected an object with at least one state, got ${describe(states)}`);
-    } else {
-      node.children = new Map();
-      for (const [childKey, childConfig] of Object.entries(states)) {
-        const childWhere = at(at(where, 'states'), childKey);
-        if (childKey === '' || /[.#]/.test(childKey)) {
-          problems.push(`${childWhere}: a state name must be non-empty and contain no '.' or '#'`);
-          continue;
-        }
-        if (!isObject(childConfig)) {
-          problems.push(`${childWhere}: expected a state config object, got ${describe(childConfig)}`);
-          continue;
-        }
+  const children = final ? null : entriesAt(config, 'states', where, 'an object with at least one state', problems);
+  if (children !== null) {
+    node.children = new Map();
+    for (const [childKey, childConfig, childWhere] of children) {
+      if (childKey === '' || /[.#]/.test(childKey)) {
+        problems.push(`${childWhere}: a state name must be non-empty and contain no '.' or '#'`);
+      } else if (!isObject(childConfig)) {
+        problems.push(expected(childWhere, 'a state config object', childConfig));
+      } else {
         node.children.set(childKey, buildNode(childConfig, childKey, node, childWhere, problems, pending));
       }
     }
@@ -175,43 +198,35 @@ function buildNode(
 }
 
 function resolveTransitions(node: StateNode, config: Raw, where: string, problems: string[]): void {
-  const on = config.on;
-  if (on !== undefined) {
-    if (!isObject(on)) {
-      problems.push(`${at(where, 'on')}: expected an object of event types, got ${describe(on)}`);
-    } else {
-      node.on = new Map();
-      for (const [type, value] of Object.entries(on)) {
-        const onWhere = at(at(where, 'on'), type);
-        if (type === '' || type.startsWith('weft.')) {
-          problems.push(`${onWhere}: event types must be non-empty and not start with 'weft.' (reserved)`);
-          continue;
-        }
+  const on = entriesAt(config, 'on', where, 'an object of event types', problems);
+  if (on !== null) {
+    node.on = new Map();
+    for (const [type, value, onWhere] of on) {
+      if (type === '' || type.startsWith('weft.')) {
+        problems.push(`${onWhere}: event types must be non-empty and not start with 'weft.' (reserved)`);
+      } else {
         node.on.set(type, compileTransitions(value, node, type, onWhere, problems));
       }
     }
   }
 
-  const after = config.after;
-  if (after !== undefined) {
-    if (!isObject(after)) {
-      problems.push(`${at(where, 'after')}: expected an object of delays in ms, got ${describe(after)}`);
+  const after: Delay[] = [];
+  for (const [delayKey, value, afterWhere] of entriesAt(
+    config,
+    'after',
+    where,
+    'an object of delays in ms',
+    problems,
+  ) ?? []) {
+    const ms = delayKey.trim() === '' ? Number.NaN : Number(delayKey);
+    if (!Number.isFinite(ms) || ms < 0) {
+      problems.push(`${afterWhere}: the delay must be a finite number of ms >= 0, got ${describe(delayKey)}`);
     } else {
-      node.after = [];
-      for (const [delayKey, value] of Object.entries(after)) {
-        const ms = delayKey.trim() === '' ? Number.NaN : Number(delayKey);
-        const afterWhere = at(at(where, 'after'), delayKey);
-        if (!Number.isFinite(ms) || ms < 0) {
-          problems.push(`${afterWhere}: the delay must be a finite number of ms >= 0, got ${describe(delayKey)}`);
-          continue;
-        }
-        const event = Object.freeze({ type: `weft.after.${ms}.${node.path === '' ? '#' : node.path}` });
-        const label = `after ${ms}ms`;
-        node.after.push({ ms, event, transitions: compileTransitions(value, node, label, afterWhere, problems) });
-      }
-      if (node.after.length === 0) node.after = null;
+      const event = Object.freeze({ type: `weft.after.${ms}.${node.path === '' ? '#' : node.path}` });
+      after.push({ ms, event, transitions: compileTransitions(value, node, `after ${ms}ms`, afterWhere, problems) });
     }
   }
+  if (after.length > 0) node.after = after;
 
   if (config.always !== undefined) {
     node.always = compileTransitions(config.always, node, 'always', at(where, 'always'), problems);
@@ -231,10 +246,8 @@ function compileTransitions(
   where: string,
   problems: string[],
 ): Transition[] {
-  const list = Array.isArray(value) ? value : [value];
   const transitions: Transition[] = [];
-  list.forEach((item: unknown, index) => {
-    const itemWhere = Array.isArray(value) ? `${where}[${index}]` : where;
+  eachItem(value, where, (item, itemWhere) => {
     const transition = compileTransition(item, source, label, itemWhere, problems);
     if (transition !== null) transitions.push(transition);
   });
@@ -250,9 +263,7 @@ function compileTransition(
 ): Transition | null {
   const config: Raw | null = typeof item === 'string' ? { target: item } : isObject(item) ? item : null;
   if (config === null) {
-    problems.push(
-      `${where}: expected a target state name, a transition object or an array of those, got ${describe(item)}`,
-    );
+    problems.push(expected(where, 'a target state name, a transition object or an array of those', item));
     return null;
   }
   let ok = true;
@@ -265,7 +276,7 @@ function compileTransition(
   let target: StateNode | null = null;
   if (config.target !== undefined) {
     if (typeof config.target !== 'string') {
-      problems.push(`${at(where, 'target')}: expected a state name, got ${describe(config.target)}`);
+      problems.push(expected(at(where, 'target'), 'a state name', config.target));
       ok = false;
     } else {
       target = resolveTarget(source, config.target);
@@ -277,17 +288,17 @@ function compileTransition(
   }
   const guard = config.guard;
   if (guard !== undefined && typeof guard !== 'function') {
-    problems.push(`${at(where, 'guard')}: expected a function (context, event) => boolean, got ${describe(guard)}`);
+    problems.push(expected(at(where, 'guard'), 'a function (context, event) => boolean', guard));
     ok = false;
   }
   const reenter = config.reenter;
   if (reenter !== undefined && typeof reenter !== 'boolean') {
-    problems.push(`${at(where, 'reenter')}: expected a boolean, got ${describe(reenter)}`);
+    problems.push(expected(at(where, 'reenter'), 'a boolean', reenter));
     ok = false;
   }
   const actions = compileActions(config.actions, at(where, 'actions'), problems);
   if (!ok) return null;
-  const transition: Transition = {
+  return {
     source,
     target,
     guard: (guard as Transition['guard']) ?? null,
@@ -298,22 +309,20 @@ function compileTransition(
     entry: [],
     leaf: null,
   };
-  return transition;
 }
 
 function compileActions(value: unknown, where: string, problems: string[]): CompiledAction[] | null {
-  if (value === undefined) return null;
-  const list = Array.isArray(value) ? value : [value];
   const actions: CompiledAction[] = [];
-  list.forEach((fn: unknown, index) => {
-    if (typeof fn !== 'function') {
-      const itemWhere = Array.isArray(value) ? `${where}[${index}]` : where;
-      problems.push(`${itemWhere}: expected a function (context, event) => void or assign(...), got ${describe(fn)}`);
-      return;
-    }
-    const assigner = (fn as { [ASSIGNER]?: Assigner<unknown, EventObject> })[ASSIGNER] ?? null;
-    actions.push({ fn: fn as CompiledAction['fn'], assigner });
-  });
+  if (value !== undefined) {
+    eachItem(value, where, (fn, itemWhere) => {
+      if (typeof fn !== 'function') {
+        problems.push(expected(itemWhere, 'a function (context, event) => void or assign(...)', fn));
+      } else {
+        const assigner = (fn as { [ASSIGNER]?: Assigner<unknown, EventObject> })[ASSIGNER] ?? null;
+        actions.push({ fn: fn as CompiledAction['fn'], assigner });
+      }
+    });
+  }
   return actions.length === 0 ? null : actions;
 }
 
