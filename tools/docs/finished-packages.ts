@@ -13,4 +13,5 @@ export const finishedPackages: readonly string[] = [
   '@weft/ratelimit',
   '@weft/reactor',
   '@weft/retry',
+  '@weft/server',
 ];
