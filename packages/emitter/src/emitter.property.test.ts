@@ -51,25 +51,33 @@ interface Target {
   eventNames(): (string | symbol)[];
 }
 
-function run(target: Target, program: Op[], reactionOf: (Op | undefined)[]): string[] {
+function run(target: Target, program: Op[], reactionOf: (Op | undefined)[], meta: boolean): string[] {
   const log: string[] = [];
   let depth = 0;
+  // Listeners that add listeners and emit can make the work of a program grow exponentially (a rare program then
+  // exhausts the heap); past this many reactions, listeners only record their calls, on both emitters alike.
+  let reactionsLeft = 500;
   const fns = Array.from(
     { length: LISTENERS },
     (_, n) =>
       function listener(this: unknown, ...args: unknown[]) {
         log.push(`call ${n} this=${this === target} (${args.join(',')})`);
         const reaction = reactionOf[n];
-        if (reaction !== undefined && depth < 3) {
+        if (reaction !== undefined && depth < 3 && reactionsLeft > 0) {
+          reactionsLeft--;
           depth++;
           apply(reaction);
           depth--;
         }
       },
   );
-  target.on('newListener', (name: unknown, fn: unknown) => {
-    log.push(`newListener ${String(name)} ${fns.indexOf(fn as (typeof fns)[number])}`);
-  });
+  const logNewListeners = () => {
+    if (!meta) return;
+    target.on('newListener', (name: unknown, fn: unknown) => {
+      log.push(`newListener ${String(name)} ${fns.indexOf(fn as (typeof fns)[number])}`);
+    });
+  };
+  logNewListeners();
   const apply = (step: Op) => {
     switch (step.kind) {
       case 'on':
@@ -90,9 +98,7 @@ function run(target: Target, program: Op[], reactionOf: (Op | undefined)[]): str
       case 'removeAll':
         if (step.event === undefined) {
           target.removeAllListeners();
-          target.on('newListener', (name: unknown, fn: unknown) => {
-            log.push(`newListener ${String(name)} ${fns.indexOf(fn as (typeof fns)[number])}`);
-          });
+          logNewListeners();
         } else {
           target.removeAllListeners(step.event);
         }
@@ -116,9 +122,10 @@ function run(target: Target, program: Op[], reactionOf: (Op | undefined)[]): str
 describe('Emitter vs node:events (property)', () => {
   it('gives the same listener calls, counts and names for any program, removal during emit included', () => {
     fc.assert(
-      fc.property(fc.array(op, { maxLength: 40 }), reactions, (program, reactionOf) => {
-        const ours = run(new Emitter().setMaxListeners(0) as unknown as Target, program, reactionOf);
-        const node = run(new EventEmitter().setMaxListeners(0) as unknown as Target, program, reactionOf);
+      // With and without a 'newListener' listener: the emitter takes shorter paths when there is none.
+      fc.property(fc.array(op, { maxLength: 40 }), reactions, fc.boolean(), (program, reactionOf, meta) => {
+        const ours = run(new Emitter().setMaxListeners(0) as unknown as Target, program, reactionOf, meta);
+        const node = run(new EventEmitter().setMaxListeners(0) as unknown as Target, program, reactionOf, meta);
         expect(ours).toEqual(node);
       }),
       { numRuns: 500 },

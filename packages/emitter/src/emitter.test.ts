@@ -209,6 +209,90 @@ describe('Emitter: once', () => {
     raw.once('tick', () => 42);
     expect(raw.rawListeners('tick')[0]!()).toBe(42);
   });
+  it('calls a rawListeners() wrapper with the emitter as this, as node:events does', () => {
+    for (const target of [new Emitter<Events>(), new EventEmitter()]) {
+      let seen: unknown;
+      (target as Emitter<Events>).once('tick', function (this: unknown) {
+        seen = this;
+      });
+      const [raw] = (target as Emitter<Events>).rawListeners('tick');
+      raw!.call({ other: true });
+      expect(seen).toBe(target);
+    }
+  });
+
+  it('keeps once listeners mixed with plain ones in order, and fires each once across nested emits', () => {
+    const e = new Emitter<Events>();
+    const calls: string[] = [];
+    const plain = (chunk: string) => calls.push(`plain:${chunk}`);
+    const first = (chunk: string) => {
+      calls.push(`once1:${chunk}`);
+      if (chunk === 'outer') e.emit('data', 'inner');
+    };
+    e.once('data', first);
+    e.on('data', plain);
+    e.prependOnceListener('data', (chunk) => calls.push(`once0:${chunk}`));
+    e.once('data', (chunk) => calls.push(`once2:${chunk}`));
+    expect(e.listeners('data')).toHaveLength(4);
+    e.emit('data', 'outer');
+    expect(calls).toEqual(['once0:outer', 'once1:outer', 'plain:inner', 'once2:inner', 'plain:outer']);
+    expect(e.listeners('data')).toEqual([plain]);
+    expect(e.rawListeners('data')).toEqual([plain]);
+  });
+
+  it('removes a once listener from a list by its rawListeners() wrapper and leaves a plain list behind', () => {
+    const e = new Emitter<Events>();
+    const a = vi.fn();
+    const b = vi.fn();
+    e.on('data', a).once('data', b).on('data', a);
+    const raw = e.rawListeners('data')[1]!;
+    expect(e.listenerCount('data', raw)).toBe(1);
+    e.off('data', raw);
+    expect(e.listeners('data')).toEqual([a, a]);
+    e.emit('data', 'x');
+    expect(a).toHaveBeenCalledTimes(2);
+    expect(b).not.toHaveBeenCalled();
+  });
+});
+
+describe('Emitter: event names after the last listener goes', () => {
+  it('lists no names once empty, and names in the order node:events gives when events come back', () => {
+    const ours = new Emitter<Events>();
+    const node = new EventEmitter();
+    const fn = () => {};
+    for (const target of [ours, node] as unknown as Emitter<Events>[]) {
+      target.on('data', fn);
+      target.off('data', fn);
+      expect(target.eventNames()).toEqual([]);
+      target.once('tick', fn);
+      target.emit('tick');
+      target.on('pair', fn);
+      target.on('tick', fn);
+      target.on('data', fn);
+    }
+    expect(ours.eventNames()).toEqual(node.eventNames());
+    expect(ours.eventNames()).toEqual(['pair', 'tick', 'data']);
+  });
+
+  it('reuses the emptied event for on/off and once/emit cycles without changing what listeners see', () => {
+    const e = new Emitter<Events>();
+    const fn = vi.fn();
+    for (let i = 0; i < 3; i++) {
+      e.once('data', fn);
+      expect(e.listenerCount('data')).toBe(1);
+      expect(e.eventNames()).toEqual(['data']);
+      expect(e.emit('data', String(i))).toBe(true);
+      expect(e.emit('data', 'again')).toBe(false);
+      e.on('data', fn);
+      e.off('data', fn);
+      expect(e.listenerCount('data')).toBe(0);
+      expect(e.eventNames()).toEqual([]);
+    }
+    expect(fn.mock.calls).toEqual([['0'], ['1'], ['2']]);
+    e.removeAllListeners();
+    e.on('tick', fn);
+    expect(e.eventNames()).toEqual(['tick']);
+  });
 });
 
 describe('Emitter: removal', () => {
