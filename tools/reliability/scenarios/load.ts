@@ -39,7 +39,7 @@ async function run(ctx: ScenarioContext, connections: number, shedding: boolean)
   const limited = statuses.get(429) ?? 0;
   const other = [...statuses].filter(([s]) => (s < 200 || s >= 300) && s !== 429).reduce((n, [, k]) => n + k, 0);
   ctx.figure(
-    `${connections} conns: ${count(r.requests.average)} req/s, p99 ${ms(r.latency.p99)}, ${count(ok)} 2xx + ${count(limited)} 429, peak RSS ${mb(memory.peak)}`,
+    `${connections} conns: ${count(r.requests.average)} req/s, p99 ${ms(r.latency.p99)}, ${count(ok)} 2xx + ${count(limited)} 429${other > 0 ? ` + ${count(other)} other (${tally(new Map([...statuses].filter(([st]) => st < 200 || (st >= 300 && st !== 429))))})` : ''}, peak RSS ${mb(memory.peak)}`,
   );
   ctx.check(
     `${connections} connections: no errors or timeouts`,
