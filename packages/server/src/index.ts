@@ -42,7 +42,9 @@ export {
   routeAuthSchema,
   tierRateLimit,
 } from './auth/index';
+export type { RequestBody } from './body';
 export type { BreakerStateMessage, BusSetting, RequestLimitedMessage, ServerBusTopics } from './bus';
+export type { ClusterRole } from './cluster-mode';
 export type {
   CreateGatewayOptions,
   GatewayConfig,
@@ -58,7 +60,8 @@ export { createDemoUpstream, startDemo } from './demo';
 export type { AbortCause, HttpErrorOptions, ProblemDetails, ProblemResponse } from './errors';
 export { HttpError, isHttpError, isRequestAbortedError, RequestAbortedError, toProblem } from './errors';
 export type { InjectRequest, InjectResponse } from './inject';
-export type { Lifecycle } from './lifecycle';
+export type { JsonSchema } from './json-schema';
+export type { Lifecycle, LifecycleEvent } from './lifecycle';
 export { lifecycleMachine } from './lifecycle';
 export type {
   LoadSheddingOptions,

@@ -1,4 +1,4 @@
-import { createActor, createMachine } from '@weft/fsm';
+import { type Actor, createActor, createMachine } from '@weft/fsm';
 
 /**
  * The server's lifecycle as a state machine: idle → starting → listening → draining → closed. A failed `listen()`
@@ -16,10 +16,18 @@ export const lifecycleMachine = createMachine({
   },
 });
 
-/** A running lifecycle actor (`app.lifecycle`). */
-export type Lifecycle = ReturnType<typeof createLifecycle>;
+/** The events of the lifecycle machine. */
+export type LifecycleEvent =
+  | { type: 'START' }
+  | { type: 'LISTENING' }
+  | { type: 'FAILED' }
+  | { type: 'CLOSE' }
+  | { type: 'CLOSED' };
+
+/** A running lifecycle actor (`app.lifecycle`): an `@weft/fsm` actor over the states of `LifecycleState`. */
+export type Lifecycle = Actor<undefined, LifecycleEvent, 'idle' | 'starting' | 'listening' | 'draining' | 'closed'>;
 
 /** Starts a lifecycle actor in `idle`. */
-export function createLifecycle() {
+export function createLifecycle(): Lifecycle {
   return createActor(lifecycleMachine).start();
 }

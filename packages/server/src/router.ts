@@ -1,10 +1,10 @@
 import Router from 'find-my-way';
 
-/** Methods a route may be registered for. */
-export const httpMethods = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
-
 /** A route method. */
-export type HttpMethod = (typeof httpMethods)[number];
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
+
+/** Methods a route may be registered for. */
+export const httpMethods: readonly HttpMethod[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 
 /** The result of a lookup: the route's payload and its parameters. */
 export interface Match<T> {

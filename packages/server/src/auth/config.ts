@@ -105,7 +105,7 @@ export const authConfigSchema: JsonSchema = {
         jwks: {
           type: 'object',
           required: ['keys'],
-          properties: { keys: { type: 'array', items: { type: 'object' } } },
+          properties: { keys: { type: 'array', items: { type: 'object' }, description: 'The JSON Web Keys.' } },
           description: 'A JSON Web Key Set inline.',
         },
         secretEnv: {
@@ -129,7 +129,11 @@ export const authConfigSchema: JsonSchema = {
         properties: {
           limit: { type: 'integer', minimum: 1, description: 'Requests per window (and burst).' },
           windowMs: { type: 'integer', minimum: 1, description: 'Window, ms.' },
-          algorithm: { enum: ['token-bucket', 'gcra', 'fixed-window', 'sliding-window'], default: 'token-bucket' },
+          algorithm: {
+            enum: ['token-bucket', 'gcra', 'fixed-window', 'sliding-window'],
+            default: 'token-bucket',
+            description: 'How requests are counted (@weft/ratelimit).',
+          },
         },
       },
     },
