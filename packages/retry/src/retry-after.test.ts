@@ -11,6 +11,15 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter(2, now)).toBe(2_000);
   });
 
+  it('gives undefined, not Infinity, for delays too large to wait for', () => {
+    expect(parseRetryAfter('9'.repeat(400), now)).toBeUndefined();
+    expect(parseRetryAfter(1e308, now)).toBeUndefined();
+    expect(parseRetryAfter(Number.POSITIVE_INFINITY, now)).toBeUndefined();
+    expect(parseRetryAfter(Number.NaN, now)).toBeUndefined();
+    expect(parseRetryAfter('9007199254740', now)).toBeUndefined();
+    expect(parseRetryAfter('9007199254', now)).toBe(9_007_199_254_000);
+  });
+
   it('measures an IMF-fixdate from now', () => {
     expect(parseRetryAfter('Wed, 21 Oct 2015 07:28:00 GMT', now)).toBe(60_000);
     expect(parseRetryAfter('Thu, 22 Oct 2015 07:27:00 GMT', now)).toBe(86_400_000);

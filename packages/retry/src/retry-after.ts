@@ -16,7 +16,8 @@ const ASCTIME_DATE = /^\s*[a-z]{3} ([a-z]{3}) ([ \d]\d) (\d{2}):(\d{2}):(\d{2}) 
 /**
  * Turns a `Retry-After` value into a delay in milliseconds: delta-seconds (`'120'`) or an HTTP-date in any of the
  * three forms of RFC 9110 (`'Sun, 06 Nov 1994 08:49:37 GMT'`, the obsolete RFC 850 and asctime forms), measured
- * from `now` (epoch ms, `Date.now()` by default). A date in the past gives `0`; anything else gives `undefined`.
+ * from `now` (epoch ms, `Date.now()` by default). A date in the past gives `0`; anything else, including a delay
+ * too large to be a safe integer number of milliseconds (`'1e308'`, 400 digits), gives `undefined`.
  *
  * @example
  * ```ts
@@ -27,13 +28,18 @@ const ASCTIME_DATE = /^\s*[a-z]{3} ([a-z]{3}) ([ \d]\d) (\d{2}):(\d{2}):(\d{2}) 
  * ```
  */
 export function parseRetryAfter(value: unknown, now: number = Date.now()): number | undefined {
-  if (typeof value === 'number') return value >= 0 && value < Number.POSITIVE_INFINITY ? value * 1000 : undefined;
+  if (typeof value === 'number') return value >= 0 ? safeMs(value * 1000) : undefined;
   if (Array.isArray(value)) return parseRetryAfter(value[0], now);
   if (typeof value !== 'string') return undefined;
   const seconds = DELTA_SECONDS.exec(value);
-  if (seconds) return Number(seconds[1]) * 1000;
+  if (seconds) return safeMs(Number(seconds[1]) * 1000);
   const date = parseHttpDate(value, now);
   return date === undefined ? undefined : Math.max(0, date - now);
+}
+
+/** A delay no timer could honour (not finite, or beyond a safe integer) is garbage, not a very long wait. */
+function safeMs(ms: number): number | undefined {
+  return ms <= Number.MAX_SAFE_INTEGER ? ms : undefined;
 }
 
 /**
