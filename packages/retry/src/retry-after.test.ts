@@ -16,7 +16,7 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter(1e308, now)).toBeUndefined();
     expect(parseRetryAfter(Number.POSITIVE_INFINITY, now)).toBeUndefined();
     expect(parseRetryAfter(Number.NaN, now)).toBeUndefined();
-    expect(parseRetryAfter('9007199254740', now)).toBeUndefined();
+    expect(parseRetryAfter('9007199254741', now)).toBeUndefined(); // 9,007,199,254,741,000 ms > MAX_SAFE_INTEGER
     expect(parseRetryAfter('9007199254', now)).toBe(9_007_199_254_000);
   });
 
