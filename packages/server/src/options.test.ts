@@ -51,6 +51,12 @@ describe('createServer options', () => {
     [{ workers: 'all' }, TypeError, /^workers: expected an integer >= 1 or "auto", got "all"$/],
     [{ rateLimit: { storeTimeoutMs: 0 } }, RangeError, /^rateLimit\.storeTimeoutMs: expected an integer >= 1, got 0$/],
     [{ trustProxy: 'x' }, TypeError, /^trustProxy:/],
+    [
+      { rateLimit: { store: null } },
+      TypeError,
+      /^rateLimit\.store: expected "memory", \{ redis: url \} or .*got null$/,
+    ],
+    [{ rateLimit: { store: 'redis' } }, TypeError, /^rateLimit\.store: expected .*got "redis"$/],
   ])('rejects %j', (options, type, message) => {
     expect(() => createServer(options as never)).toThrow(type);
     expect(() => createServer(options as never)).toThrow(message);

@@ -252,6 +252,11 @@ function resolveRateLimit(value: false | RateLimitOptions | undefined): false | 
   const algorithms = ['token-bucket', 'gcra', 'fixed-window', 'sliding-window'] as const;
   let store: ResolvedRateLimit['store'] = 'memory';
   if (r.store !== undefined && r.store !== 'memory') {
+    if (typeof r.store !== 'object' || r.store === null) {
+      throw new TypeError(
+        `rateLimit.store: expected "memory", { redis: url } or a @weft/ratelimit Store, got ${describe(r.store)}`,
+      );
+    }
     if (typeof (r.store as Store).consume === 'function') {
       store = r.store as Store;
     } else {
