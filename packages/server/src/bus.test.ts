@@ -1,6 +1,7 @@
 import { createBus, type Envelope, memoryTransport } from '@weft/bus';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RequestLimitedMessage } from './bus';
+import type { BreakerStateMessage, RequestLimitedMessage } from './bus';
+import { proxy } from './proxy';
 import { createServer } from './server';
 import { start, startRedis, type TestRedis, testApp } from './test-helpers';
 
@@ -39,6 +40,31 @@ describe('app.bus (memory transport)', () => {
     expect(metrics).toMatch(/weft_bus_lag\{topic="request\.limited",group="ops"\} 0/);
     expect(metrics).toMatch(/weft_bus_consumers\{topic="request\.limited",group="ops"\} 1/);
     await app.close();
+  });
+
+  it('publishes breaker.stateChange when an upstream circuit opens', async () => {
+    const failing = testApp();
+    failing.get('/', (ctx) => ctx.json({ down: true }, 503));
+    const upstreamUrl = await start(failing);
+    const app = testApp({
+      bus: { transport: 'memory', publishEvents: true },
+      upstreams: {
+        api: {
+          url: upstreamUrl,
+          retry: false,
+          breaker: { windowSize: 2, minimumCalls: 2, failureRateThreshold: 0.5, openDurationMs: 60_000 },
+        },
+      },
+    });
+    app.get('/api', proxy('api', { rewrite: { stripPrefix: '/api' } }));
+    const changes = collect<BreakerStateMessage>(1);
+    await app.bus?.subscribe('breaker.stateChange', changes.handler as never);
+    const base = await start(app);
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await fetch(`${base}/api`)).status);
+    expect(statuses).toEqual([503, 503, 503]);
+    await changes.all;
+    expect(changes.got.map((e) => e.payload)).toEqual([{ upstream: 'api', from: 'closed', to: 'open' }]);
   });
 
   it('publishes nothing of its own without publishEvents, and leaves a bus it was given open', async () => {

@@ -198,3 +198,30 @@ describe('createGateway', () => {
     await app.close();
   });
 });
+
+describe('createGateway: auth', () => {
+  it('runs IP limit → authenticate → tier limit → route, in that order', async () => {
+    const app = createGateway(
+      validateConfig({
+        loadShedding: false,
+        rateLimit: { limit: 4, windowMs: 60_000 },
+        auth: {
+          apiKeys: { [hashApiKey('k_free')]: { id: 'tenant', tier: 'free' } },
+          tiers: { free: { limit: 1, windowMs: 60_000 } },
+        },
+        routes: [{ path: '/orders', response: { text: 'orders' } }],
+      }),
+    );
+    const failures: string[] = [];
+    app.events.on('authFailed', (event) => failures.push(event.reason));
+    const call = async (key?: string) =>
+      (await app.inject({ url: '/orders', headers: key === undefined ? {} : { 'x-api-key': key } })).status;
+    expect(await call('k_free')).toBe(200);
+    expect(await call('k_free')).toBe(429); // the tier's limit, after authenticating
+    expect(await call()).toBe(401);
+    expect(await call('k_bad')).toBe(401);
+    expect(await call('k_bad')).toBe(429); // the IP's limit, before any key is looked at
+    expect(failures).toEqual(['missing', 'invalid']);
+    await app.close();
+  });
+});
