@@ -5,9 +5,12 @@ import { describe } from './size';
 import { Transform } from './transform';
 import { Writable } from './writable';
 
-/** Any weft stream. */
-// biome-ignore lint/suspicious/noExplicitAny: a stream of any chunk type; the chunk type plays no part here
-export type AnyStream = Readable<any> | Writable<any> | Transform<any, any>;
+/**
+ * Any weft stream, whatever its chunk types: a readable of anything, a writable (or transform) that accepts at
+ * least nothing. Every `Readable<T>`, `Writable<T>` and `Transform<I, O>` is assignable to it, and nothing can be
+ * written through it without narrowing first.
+ */
+export type AnyStream = Readable<unknown> | Writable<never> | Transform<never, unknown>;
 
 /** Options of {@link finished}. */
 export interface FinishedOptions {

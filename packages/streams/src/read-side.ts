@@ -1,7 +1,7 @@
 import { type Core, isThenable, type Side } from './core';
 import { PrematureCloseError, PushAfterEndError } from './errors';
 import { writeSideOf } from './internal';
-import { byteLength, describe, measure, type Sizing } from './size';
+import { byteLength, describe, measure, type Sizing, type StoredSize } from './size';
 import type { WriteSide } from './write-side';
 
 /** The internal read function: asked for more while the buffer is below the highWaterMark. */
@@ -21,7 +21,9 @@ export interface PipeDestination<T> {
   off(event: 'drain', listener: () => void): unknown;
 }
 
-type Resolve<T> = (result: IteratorResult<T, undefined>) => void;
+// The pending next() of the async iterator. A method signature (compared bivariantly) rather than a function type,
+// so that holding it does not make a readable invariant in T (see StoredSize).
+type Resolve<T> = { resolve(result: IteratorResult<T, undefined>): void }['resolve'];
 type Reject = (error: unknown) => void;
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ value: undefined, done: true });
@@ -40,7 +42,7 @@ export class ReadSide<T> implements Side {
   readonly core: Core;
   readonly highWaterMark: number;
   readonly objectMode: boolean;
-  readonly #size: ((chunk: T) => number) | undefined;
+  readonly #size: StoredSize<T> | undefined;
   readonly #trustedSize: boolean;
   readonly #stride: 1 | 2;
   #read: ReadFn | undefined;
@@ -64,7 +66,9 @@ export class ReadSide<T> implements Side {
   #endPending = false;
   #pipe: PipeDestination<T> | undefined = undefined;
   /** The destination's writable side when it is a weft stream: written to directly. */
-  #pipeSide: WriteSide<T> | undefined = undefined;
+  // The destination's write side (its chunk type is not tracked here; `#pipe` has the typed view), so that holding
+  // it does not make a readable invariant in T.
+  #pipeSide: WriteSide<unknown> | undefined = undefined;
   #pipeEnd = true;
   #awaitingDrain = false;
   #resolve: Resolve<T> | undefined = undefined;
@@ -196,7 +200,7 @@ export class ReadSide<T> implements Side {
       throw new TypeError(`destination: expected a weft Writable or Transform, got ${describe(destination)}`);
     }
     this.#pipe = destination;
-    this.#pipeSide = writeSideOf<T>(destination);
+    this.#pipeSide = writeSideOf<unknown>(destination);
     this.#pipeEnd = end;
     destination.on('drain', this.#onDrain);
     this.resume();

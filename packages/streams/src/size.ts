@@ -97,3 +97,10 @@ export function describe(value: unknown): string {
   const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
   return typeof name === 'string' && name !== 'Object' ? `a ${name}` : 'an object';
 }
+
+/**
+ * A size function as a stream keeps it. Written as a method signature, which TypeScript compares bivariantly, so
+ * that holding one does not make a stream invariant in its chunk type: a `Readable<string>` is then usable where a
+ * `Readable<unknown>` is expected, as reading it only ever yields strings. @internal
+ */
+export type StoredSize<T> = { size(chunk: T): number }['size'];

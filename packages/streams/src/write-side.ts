@@ -1,6 +1,6 @@
 import { type Core, isThenable, type Side } from './core';
 import { StreamDestroyedError, WriteAfterEndError } from './errors';
-import { byteLength, describe, measure, type Sizing } from './size';
+import { byteLength, describe, measure, type Sizing, type StoredSize } from './size';
 
 /** Called once a write has completed (with no argument) or failed (with the error). */
 export type WriteCallback = (error?: unknown) => void;
@@ -25,7 +25,7 @@ export class WriteSide<T> implements Side {
   readonly core: Core;
   readonly highWaterMark: number;
   readonly objectMode: boolean;
-  readonly #size: ((chunk: T) => number) | undefined;
+  readonly #size: StoredSize<T> | undefined;
   readonly #trustedSize: boolean;
   readonly #write: WriteFn<T>;
   readonly #writev: WritevFn<T> | undefined;
