@@ -9,7 +9,7 @@ describe('createServer options', () => {
     expect(o.bodyLimit).toBe(1_048_576);
     expect(o.timeouts).toEqual({ headersMs: 10_000, requestMs: 30_000, keepAliveMs: 5_000, handlerMs: 0 });
     expect(o.rateLimit).toMatchObject({ limit: 1_000, windowMs: 1_000, algorithm: 'token-bucket', store: 'memory' });
-    expect(o.loadShedding).toMatchObject({ maxDelayMs: 200 });
+    expect(o.loadShedding).toMatchObject({ maxDelayMs: 200, maxUtilization: false });
     expect(o.operations).toEqual({ health: '/healthz', ready: '/readyz', metrics: '/metrics' });
     expect(o.logger).toBeUndefined();
   });

@@ -25,8 +25,12 @@ export interface TimeoutOptions {
 export interface LoadSheddingOptions {
   /** Event-loop delay (ms) above which the process counts as overloaded. Default 200. */
   maxDelayMs?: number;
-  /** Event-loop utilisation (0–1) above which the process counts as overloaded. Default 0.98. */
-  maxUtilization?: number;
+  /**
+   * Event-loop utilisation (0–1) above which the process also counts as overloaded, or `false` to decide on delay
+   * alone. Default `false`: a loop that is busy all the time but still answers promptly is saturated, not
+   * overloaded, and shedding it only burns its time on cheap 503s.
+   */
+  maxUtilization?: number | false;
   /** `Retry-After` of a shed response, in seconds. Default 1. */
   retryAfterSeconds?: number;
   /** After `listen()`, how long start-up noise cannot trigger shedding, in ms. Default 1 000. */
@@ -286,7 +290,8 @@ function resolveLoadShedding(value: false | LoadSheddingOptions | undefined): fa
   const l = object(value, 'loadShedding', ['maxDelayMs', 'maxUtilization', 'retryAfterSeconds', 'warmupMs']);
   return {
     maxDelayMs: number(l.maxDelayMs, 'loadShedding.maxDelayMs', 200, 1, Number.MAX_SAFE_INTEGER),
-    maxUtilization: number(l.maxUtilization, 'loadShedding.maxUtilization', 0.98, 0.01, 1),
+    maxUtilization:
+      l.maxUtilization === false ? false : number(l.maxUtilization, 'loadShedding.maxUtilization', false, 0.01, 1),
     retryAfterSeconds: integer(l.retryAfterSeconds, 'loadShedding.retryAfterSeconds', 1, 0),
     warmupMs: integer(l.warmupMs, 'loadShedding.warmupMs', 1_000, 0),
   };
@@ -430,7 +435,13 @@ export function integer(value: unknown, name: string, fallback: number, min: num
   return value;
 }
 
-function number(value: unknown, name: string, fallback: number, min: number, max: number): number {
+function number<F extends number | false = number>(
+  value: unknown,
+  name: string,
+  fallback: F,
+  min: number,
+  max: number,
+): number | F {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || Number.isNaN(value)) {
     throw new TypeError(`${name}: expected a number, got ${describe(value)}`);

@@ -2,10 +2,11 @@ import { once } from 'node:events';
 import { connect } from 'node:net';
 import { Writable } from 'node:stream';
 import { rateLimitHeaders } from '@weft/ratelimit';
-import { Reactor } from '@weft/reactor';
+import { type LoopProbe, type LoopReading, Reactor } from '@weft/reactor';
 import { Agent, request } from 'undici';
 import { describe, expect, it } from 'vitest';
-import { HeaderFormatter } from './protection';
+import { resolveOptions } from './options';
+import { HeaderFormatter, Shedder } from './protection';
 import { start, testApp } from './test-helpers';
 
 describe('rate limiting', () => {
@@ -97,7 +98,55 @@ describe('rate limiting', () => {
   });
 });
 
+/** A probe whose next readings a test sets. */
+function syntheticProbe(): LoopProbe & { next: LoopReading } {
+  return {
+    next: { delayP50: 0, delayP99: 0, delayMax: 0, utilization: 0 },
+    start() {},
+    read() {
+      return this.next;
+    },
+    stop() {},
+  };
+}
+
 describe('load shedding', () => {
+  it('does not shed a saturated loop that keeps up by default, and decides on delay with hysteresis', async () => {
+    const clock = new Reactor();
+    const settings = resolveOptions({}).loadShedding;
+    if (settings === false) throw new Error('load shedding is on by default');
+    const probe = syntheticProbe();
+    const shedder = new Shedder(settings, clock, probe);
+    shedder.start();
+    const after = (reading: Partial<LoopReading>): boolean => {
+      probe.next = { delayP50: 1, delayP99: 5, delayMax: 8, utilization: 1, ...reading };
+      clock.advance(500);
+      return shedder.overloaded;
+    };
+    clock.advance(settings.warmupMs);
+    // Busy all the time (utilization 1) but with a 5 ms p99 delay: saturated, not overloaded.
+    expect(after({})).toBe(false);
+    expect(after({ delayP99: 150 })).toBe(false);
+    expect(after({ delayP99: 250 })).toBe(true);
+    // Hysteresis: still overloaded until the delay falls below half of maxDelayMs, whatever the utilization.
+    expect(after({ delayP99: 150 })).toBe(true);
+    expect(after({ delayP99: 20, utilization: 1 })).toBe(false);
+    shedder.stop();
+  });
+
+  it('also sheds on utilization when maxUtilization is set', () => {
+    const clock = new Reactor();
+    const settings = resolveOptions({ loadShedding: { maxUtilization: 0.9, warmupMs: 0 } }).loadShedding;
+    if (settings === false) throw new Error('load shedding is on');
+    const probe = syntheticProbe();
+    const shedder = new Shedder(settings, clock, probe);
+    shedder.start();
+    probe.next = { delayP50: 1, delayP99: 5, delayMax: 8, utilization: 0.99 };
+    clock.advance(500);
+    expect(shedder.overloaded).toBe(true);
+    shedder.stop();
+  });
+
   it('answers 503 with Retry-After right after the event loop was blocked, then recovers', async () => {
     const app = testApp({ loadShedding: { maxDelayMs: 50, warmupMs: 0, retryAfterSeconds: 2 } });
     app.get('/', () => 'ok');

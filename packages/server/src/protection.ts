@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { type EventLoopUtilization, monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { Middleware, Next } from '@weft/compose';
 import {
   ipKey,
@@ -10,24 +11,92 @@ import {
   rateLimitHeaders,
   type Store,
 } from '@weft/ratelimit';
-import { type Clock, LoopMonitor } from '@weft/reactor';
+import { type Clock, LoopMonitor, type LoopProbe, type LoopReading } from '@weft/reactor';
 import { type Context, deferHeaders } from './context';
 import { HttpError } from './errors';
 import type { LoadSheddingOptions, ResolvedRateLimit } from './options';
 
-/** Load shedding: a `LoopMonitor` sampling while the server listens. */
+/** The histogram resolution of the shedder's probe, in ms. */
+const probeResolutionMs = 10;
+
+/**
+ * The shedder's event-loop probe: Node's delay histogram, and utilization only when a threshold asks for it (else
+ * reported as 0, so it can neither raise nor hold the alarm).
+ */
+class ShedderProbe implements LoopProbe {
+  readonly #histogram = monitorEventLoopDelay({ resolution: probeResolutionMs });
+  readonly #utilization: boolean;
+  #elu: EventLoopUtilization | undefined;
+
+  constructor(utilization: boolean) {
+    this.#utilization = utilization;
+  }
+
+  start(): void {
+    this.#histogram.reset();
+    this.#histogram.enable();
+    if (this.#utilization) this.#elu = performance.eventLoopUtilization();
+  }
+
+  read(): LoopReading {
+    const histogram = this.#histogram;
+    let utilization = 0;
+    if (this.#utilization) {
+      const elu = performance.eventLoopUtilization();
+      utilization = this.#elu ? performance.eventLoopUtilization(elu, this.#elu).utilization : elu.utilization;
+      this.#elu = elu;
+    }
+    // The histogram measures the time between its own timer's runs: its resolution is not delay.
+    const delay = (ns: number) => Math.max(0, ns / 1e6 - probeResolutionMs);
+    const reading: LoopReading =
+      histogram.count === 0
+        ? { delayP50: 0, delayP99: 0, delayMax: 0, utilization }
+        : {
+            delayP50: delay(histogram.percentile(50)),
+            delayP99: delay(histogram.percentile(99)),
+            delayMax: delay(histogram.max),
+            utilization,
+          };
+    histogram.reset();
+    return reading;
+  }
+
+  stop(): void {
+    this.#histogram.disable();
+  }
+}
+
+/** `probe` with its utilization reported as 0: it can then neither raise the alarm nor hold it. */
+function withoutUtilization(probe: LoopProbe): LoopProbe {
+  return {
+    start: () => probe.start(),
+    read: () => ({ ...probe.read(), utilization: 0 }),
+    stop: () => probe.stop(),
+  };
+}
+
+/**
+ * Load shedding: a `LoopMonitor` sampling while the server listens. The decision rests on event-loop delay (the p99
+ * of each window, or how late the sampling timer ran), with hysteresis: overloaded above `maxDelayMs`, back to
+ * normal below half of it. Utilization counts only when `maxUtilization` is set: a saturated loop that keeps up is
+ * not overloaded, and shedding it would only trade its work for cheap 503s that keep it just as busy.
+ */
 export class Shedder {
   readonly retryAfterSeconds: number;
   readonly #monitor: LoopMonitor;
   #overloaded = false;
 
-  constructor(options: Required<LoadSheddingOptions>, clock: Clock) {
+  /** `probe` replaces the event-loop readings (tests feed synthetic ones in virtual time). */
+  constructor(options: Required<LoadSheddingOptions>, clock: Clock, probe?: LoopProbe) {
     this.retryAfterSeconds = options.retryAfterSeconds;
+    const utilization = options.maxUtilization !== false;
     this.#monitor = new LoopMonitor({
       maxDelayMs: options.maxDelayMs,
-      maxUtilization: options.maxUtilization,
+      // Without a utilization threshold the probe reports 0; 1 keeps the monitor's own check out of the way too.
+      maxUtilization: utilization ? options.maxUtilization || 1 : 1,
       warmupMs: options.warmupMs,
       clock,
+      probe: probe === undefined ? new ShedderProbe(utilization) : utilization ? probe : withoutUtilization(probe),
       onChange: (overloaded) => {
         this.#overloaded = overloaded && this.#monitor.running;
       },
