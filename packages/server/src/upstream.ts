@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import { CircuitBreaker, isBrokenCircuitError } from '@weft/breaker';
-import { type Clock, sleep, systemClock } from '@weft/reactor';
+import { type Clock, sleep } from '@weft/reactor';
 import { exponential, retry } from '@weft/retry';
 import { type Dispatcher, Pool } from 'undici';
 import { type Context, deferHeaders, resetContentType } from './context';
@@ -34,6 +34,8 @@ const hopByHop = new Set([
 ]);
 const idempotent = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 const retryStatuses = new Set([502, 503, 504]);
+/** How long past an attempt's deadline undici's own headers timeout waits, as a backstop. */
+const headersBackstopMs = 1_000;
 
 /** Network errors (502) and retryable answers are retried; a timeout (504) or an open circuit (503) is not. */
 function isRetryable(error: unknown): boolean {
@@ -197,11 +199,11 @@ export class Upstream {
   /**
    * The request itself, cancelled when the client leaves (or the request's deadline or shutdown aborts it) and when
    * the attempt's deadline passes. The deadline runs on the server's clock and covers the wait for the response
-   * head; a streaming body is then bounded by undici's idle `bodyTimeout`, so a long download is not cut off.
+   * head, to the millisecond of that clock; a streaming body is then bounded by undici's idle `bodyTimeout`, so a
+   * long download is not cut off.
    */
   #attempt(call: Call): Promise<Dispatcher.ResponseData> {
     const { ctx, options } = call;
-    if (this.#clock === systemClock) return this.#attemptOnUndiciTimers(call);
     const controller = new AbortController();
     const caller = ctx.signal;
     const onAbort = () => controller.abort(caller.reason);
@@ -215,6 +217,9 @@ export class Upstream {
         headers: call.headers,
         body: call.hasBody ? (ctx.req as Readable) : null,
         signal: controller.signal,
+        // The deadline is the timer above (undici's timers have a resolution of about a second); its own headers
+        // timeout only backs it up, should the clock be one that never fires (a stopped virtual clock).
+        headersTimeout: options.timeoutMs + headersBackstopMs,
         bodyTimeout: options.timeoutMs,
       })
       .then(
@@ -229,33 +234,6 @@ export class Upstream {
           caller.removeEventListener('abort', onAbort);
           const reason = controller.signal.reason as unknown;
           throw this.#gatewayError(reason instanceof UpstreamTimeout ? reason : error, ctx);
-        },
-      );
-  }
-
-  /**
-   * {@link #attempt} when the server runs on the system clock: undici's own `headersTimeout` is the deadline, and
-   * the request's signal cancels it directly, so an attempt needs no AbortController and no timer of its own.
-   */
-  #attemptOnUndiciTimers(call: Call): Promise<Dispatcher.ResponseData> {
-    const { ctx, options } = call;
-    return this.#pool
-      .request({
-        path: call.path,
-        method: ctx.method as Dispatcher.HttpMethod,
-        headers: call.headers,
-        body: call.hasBody ? (ctx.req as Readable) : null,
-        signal: ctx.signal,
-        headersTimeout: options.timeoutMs,
-        bodyTimeout: options.timeoutMs,
-      })
-      .then(
-        (response) => {
-          if (call.breaker !== undefined && response.statusCode >= 500) throw new FailedStatus(response);
-          return response;
-        },
-        (error: unknown) => {
-          throw this.#gatewayError(error, ctx);
         },
       );
   }
