@@ -181,6 +181,38 @@ describe('proxy', () => {
     await failing.close();
   });
 
+  it('passes a Retry-After longer than the largest backoff delay to the client instead of waiting it out', async () => {
+    const clock = new Reactor();
+    let hits = 0;
+    const busy = await nodeUpstream((req, res) => {
+      hits++;
+      res.statusCode = 503;
+      res.setHeader('retry-after', req.url === '/soon' ? '1' : '3600');
+      res.end('busy');
+    });
+    const app = testApp({
+      clock,
+      upstreams: { busy: { url: busy.url, breaker: false, retry: { maxAttempts: 2, maxDelayMs: 1_000 } } },
+    });
+    app.get('/*', proxy('busy'));
+    const held = await app.inject('/later');
+    expect(held.status).toBe(503);
+    expect(held.headers['retry-after']).toBe('3600');
+    expect(held.body.toString()).toBe('busy');
+    expect(hits).toBe(1);
+    // A wait within the policy is honoured on the server clock: the retry runs once 1 s has passed.
+    const soon = app.inject('/soon');
+    for (let i = 0; i < 50 && hits < 2; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(hits).toBe(2);
+    await clock.advanceAsync(999);
+    expect(hits).toBe(2);
+    await clock.advanceAsync(1);
+    expect((await soon).status).toBe(503);
+    expect(hits).toBe(3);
+    await app.close();
+    await busy.close();
+  });
+
   it('recovers on a retry when the upstream comes back', async () => {
     let calls = 0;
     const flaky = await nodeUpstream((_req, res) => {

@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import { CircuitBreaker, isBrokenCircuitError } from '@weft/breaker';
 import { type Clock, sleep } from '@weft/reactor';
-import { exponential, retry } from '@weft/retry';
+import { exponential, parseRetryAfter, retry } from '@weft/retry';
 import { type Dispatcher, Pool } from 'undici';
 import { type Context, deferHeaders, resetContentType } from './context';
 import { HttpError } from './errors';
@@ -135,7 +135,7 @@ export class Upstream {
       response = await this.#send(call, attempts > 1);
     } catch (error) {
       if (attempts === 1 || !policy || !isRetryable(error)) throw error;
-      response = await this.#retry(call, policy, attempts);
+      response = await this.#retry(call, policy, attempts, error);
     }
     ctx.status = response.statusCode;
     // The upstream's headers go out with the status line; a header the app sets with ctx.set() wins.
@@ -154,11 +154,19 @@ export class Upstream {
   }
 
   /** Attempts 2 … `attempts`, after a backoff delay each. */
-  async #retry(call: Call, policy: Required<UpstreamRetryOptions>, attempts: number): Promise<Dispatcher.ResponseData> {
+  async #retry(
+    call: Call,
+    policy: Required<UpstreamRetryOptions>,
+    attempts: number,
+    failure: unknown,
+  ): Promise<Dispatcher.ResponseData> {
     const { ctx } = call;
     const delays = exponential({ initialMs: policy.initialDelayMs, maxMs: policy.maxDelayMs })();
     const first = delays.next();
-    await sleep(first.done === true ? 0 : first.value, { signal: ctx.signal, clock: this.#clock });
+    // The first failure's Retry-After counts as it does for the later ones (#mayWait bounded it already).
+    const asked = failure instanceof RetryableStatus ? parseRetryAfter(failure.headers['retry-after']) : undefined;
+    const backoff = first.done === true ? 0 : first.value;
+    await sleep(asked !== undefined && asked > backoff ? asked : backoff, { signal: ctx.signal, clock: this.#clock });
     return retry(({ attempt }) => this.#send(call, attempt + 1 < attempts), {
       maxAttempts: attempts - 1,
       backoff: () => delays,
@@ -189,7 +197,7 @@ export class Upstream {
         else throw error;
       }
     }
-    if (more && retryStatuses.has(response.statusCode)) {
+    if (more && retryStatuses.has(response.statusCode) && this.#mayWait(call, response)) {
       await response.body.dump().catch(() => undefined);
       throw new RetryableStatus(response.statusCode, response.headers);
     }
@@ -236,6 +244,19 @@ export class Upstream {
           throw this.#gatewayError(reason instanceof UpstreamTimeout ? reason : error, ctx);
         },
       );
+  }
+
+  /**
+   * Whether a retryable answer's `Retry-After` (if any) is one a retry may honour: no longer than the policy's
+   * largest backoff delay. An upstream asking for more (an hour, say) is not retried: holding the request that long
+   * helps no one, so its answer, `Retry-After` included, goes to the client instead.
+   */
+  #mayWait(call: Call, response: Dispatcher.ResponseData): boolean {
+    const header = response.headers['retry-after'];
+    if (header === undefined) return true;
+    const waitMs = parseRetryAfter(header);
+    const policy = call.options.retry;
+    return waitMs === undefined || (policy !== false && waitMs <= policy.maxDelayMs);
   }
 
   /** The fallback while the circuit is open: a 503 problem with `Retry-After` (when the circuit may close). */
