@@ -1,6 +1,11 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { createServer as createNodeServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
+import {
+  createServer as createNodeServer,
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  type ServerResponse,
+} from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
 import { Readable } from 'node:stream';
 import { Reactor } from '@weft/reactor';
@@ -69,6 +74,46 @@ describe('proxy', () => {
     expect(seen?.headers['x-forwarded-host']).toBe(new URL(base).host);
     expect(seen?.headers.host).toBe(new URL(upstream.url).host);
     await upstream.close();
+  });
+
+  it('forwards a body sent with Expect: 100-continue, without counting anything against the breaker', async () => {
+    const seen: (string | undefined)[] = [];
+    const echo = await nodeUpstream(async (req, res) => {
+      seen.push(req.headers.expect);
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      res.end(Buffer.concat(chunks));
+    });
+    const app = testApp({
+      upstreams: { echo: { url: echo.url, breaker: { minimumCalls: 1, windowSize: 2, failureRateThreshold: 0.5 } } },
+    });
+    app.post('/echo', proxy('echo'));
+    const changes: string[] = [];
+    app.events.on('breakerStateChange', (name, from, to) => changes.push(`${name}: ${from} → ${to}`));
+    const base = await start(app);
+    const send = () =>
+      new Promise<{ status: number; body: string; continued: boolean }>((resolve, reject) => {
+        const req = httpRequest(`${base}/echo`, {
+          method: 'POST',
+          headers: { expect: '100-continue', 'content-type': 'text/plain', 'content-length': '5' },
+        });
+        let continued = false;
+        req.on('continue', () => {
+          continued = true;
+          req.end('hello');
+        });
+        req.on('response', async (res) => {
+          let body = '';
+          for await (const chunk of res) body += String(chunk);
+          resolve({ status: res.statusCode ?? 0, body, continued });
+        });
+        req.on('error', reject);
+      });
+    for (let i = 0; i < 3; i++) expect(await send()).toEqual({ status: 200, body: 'hello', continued: true });
+    expect(seen).toEqual([undefined, undefined, undefined]);
+    expect(changes).toEqual([]);
+    await app.close();
+    await echo.close();
   });
 
   it('drops the headers a client lists in Connection', async () => {

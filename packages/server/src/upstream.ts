@@ -294,6 +294,11 @@ export class Upstream {
   #gatewayError(error: unknown, ctx: Context): unknown {
     if (ctx.signal.aborted) return ctx.signal.reason;
     const code = (error as { code?: unknown }).code;
+    // undici refusing what the client sent (a header it does not allow) is the client's fault, not the upstream's:
+    // a 400, which the circuit breaker does not count.
+    if (code === 'UND_ERR_INVALID_ARG' || code === 'UND_ERR_NOT_SUPPORTED') {
+      return new HttpError(400, 'the request cannot be forwarded as sent', { cause: error, expose: true });
+    }
     if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
       return new HttpError(504, `upstream "${this.name}" did not answer in time`, { cause: error, expose: true });
     }
@@ -325,7 +330,9 @@ function forwardedHeaders(ctx: Context): Record<string, string | string[]> {
   const headers: Record<string, string | string[]> = {};
   for (const name in incoming) {
     const value = incoming[name];
-    if (value === undefined || name === 'host' || hopByHop.has(name) || listed?.has(name) === true) continue;
+    // Expect is answered here: Node sends the client its 100 Continue, the body then streams to the upstream.
+    if (value === undefined || name === 'host' || name === 'expect' || hopByHop.has(name) || listed?.has(name) === true)
+      continue;
     headers[name] = value;
   }
   const peer = ctx.req.socket.remoteAddress ?? '';
