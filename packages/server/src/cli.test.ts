@@ -230,6 +230,22 @@ describe('weft CLI', () => {
     expect(stderr).toContain('routes[2].method:');
   });
 
+  it('rejects prototype-named keys and oversized numbers with exit code 2 and their paths, no stack', async () => {
+    const file = join(dir, 'hostile.json');
+    await writeFile(
+      file,
+      '{"__proto__":{"polluted":true},"timeouts":{"requestMs":1e21},' +
+        '"upstreams":{"a":{"url":"http://127.0.0.1:9","breaker":{"windowSize":1e12}}}}',
+    );
+    const run = weft('serve', '-c', file);
+    expect(await run.exited).toBe(2);
+    const { stderr } = run.output();
+    expect(stderr).toContain('__proto__: unknown field');
+    expect(stderr).toContain('timeouts.requestMs: expected at most 2147483647, got 1e+21');
+    expect(stderr).toContain('upstreams.a.breaker.windowSize: expected at most 1000000, got 1000000000000');
+    expect(stderr).not.toContain('    at ');
+  });
+
   it('reports usage errors with exit code 2', async () => {
     const missing = weft('serve');
     expect(await missing.exited).toBe(2);

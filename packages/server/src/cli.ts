@@ -5,7 +5,7 @@ import type { Bus } from '@weft/bus';
 import { systemClock } from '@weft/reactor';
 import pkg from '../package.json';
 import { type ServerBus, serverBus } from './bus';
-import { createGateway, isConfigError, loadConfig } from './config';
+import { ConfigError, createGateway, isConfigError, loadConfig } from './config';
 import { startDemo } from './demo';
 import type { App } from './server';
 
@@ -93,10 +93,19 @@ async function serve(values: Record<string, string | boolean | undefined>): Prom
   if (typeof file !== 'string') throw new UsageError('serve: --config <file> is required');
   const config = await loadConfig(file);
   const count = workers(values.workers as string | undefined) ?? config.workers;
-  const app: App = createGateway(
-    { logger: true, ...config, ...(count === undefined ? {} : { workers: count }) },
-    { baseDir: dirname(file) },
-  );
+  let app: App;
+  try {
+    app = createGateway(
+      { logger: true, ...config, ...(count === undefined ? {} : { workers: count }) },
+      { baseDir: dirname(file) },
+    );
+  } catch (cause) {
+    // A bad option the schema could not catch is still the config's fault: exit 2 with the message, no stack.
+    if (cause instanceof TypeError || cause instanceof RangeError) {
+      throw new ConfigError([(cause as Error).message], file, { cause });
+    }
+    throw cause;
+  }
   const address = await app.listen({
     port: port(values.port as string | undefined, '--port') ?? config.port ?? 3000,
     host: (values.host as string | undefined) ?? config.host ?? '127.0.0.1',

@@ -33,7 +33,7 @@ export function validate(value: unknown, schema: JsonSchema): string[] {
 
 function check(value: unknown, schema: JsonSchema, root: JsonSchema, path: string, errors: string[]): void {
   if (schema.$ref !== undefined) {
-    const target = root.definitions?.[schema.$ref.replace('#/definitions/', '')];
+    const target = definition(root, schema.$ref);
     if (target === undefined) throw new Error(`schema: unresolved $ref ${schema.$ref}`);
     check(value, target, root, path, errors);
     return;
@@ -94,24 +94,39 @@ function check(value: unknown, schema: JsonSchema, root: JsonSchema, path: strin
   } else if (typeof value === 'object' && value !== null) {
     const record = value as Record<string, unknown>;
     for (const key of schema.required ?? []) {
-      if (record[key] === undefined) errors.push(`${join(path, key)}: required`);
+      if (!Object.hasOwn(record, key) || record[key] === undefined) errors.push(`${join(path, key)}: required`);
     }
+    // Own keys only, looked up as own properties of the schema: a key such as "__proto__", "constructor" or
+    // "toString" is an unknown field, never Object.prototype's member.
     for (const [key, child] of Object.entries(record)) {
-      const property = schema.properties?.[key];
+      const property =
+        schema.properties !== undefined && Object.hasOwn(schema.properties, key) ? schema.properties[key] : undefined;
       if (property !== undefined) {
         check(child, property, root, join(path, key), errors);
       } else if (schema.additionalProperties === false) {
         const known = Object.keys(schema.properties ?? {}).join(', ');
         errors.push(`${join(path, key)}: unknown field (expected one of ${known})`);
       } else if (typeof schema.additionalProperties === 'object') {
-        check(child, schema.additionalProperties, root, join(path, key), errors);
+        if (reservedKeys.has(key)) {
+          errors.push(`${join(path, key)}: reserved name (${[...reservedKeys].join(', ')} cannot be used as a key)`);
+        } else {
+          check(child, schema.additionalProperties, root, join(path, key), errors);
+        }
       }
     }
   }
 }
 
+/** Keys refused even where any name is allowed: they name Object.prototype's members and invite prototype pollution. */
+const reservedKeys = new Set(['__proto__', 'constructor', 'prototype']);
+
 function resolve(schema: JsonSchema, root: JsonSchema): JsonSchema {
-  return schema.$ref === undefined ? schema : (root.definitions?.[schema.$ref.replace('#/definitions/', '')] ?? schema);
+  return schema.$ref === undefined ? schema : (definition(root, schema.$ref) ?? schema);
+}
+
+function definition(root: JsonSchema, ref: string): JsonSchema | undefined {
+  const name = ref.replace('#/definitions/', '');
+  return root.definitions !== undefined && Object.hasOwn(root.definitions, name) ? root.definitions[name] : undefined;
 }
 
 function typeMatches(value: unknown, type: NonNullable<JsonSchema['type']>): boolean {

@@ -9,6 +9,7 @@ import type { TierLimit, TierRateLimitOptions } from './tier-rate-limit';
 const ms = (description: string, fallback: number): JsonSchema => ({
   type: 'integer',
   minimum: 0,
+  maximum: 2_147_483_647,
   default: fallback,
   description,
 });
@@ -70,6 +71,7 @@ export const authConfigSchema: JsonSchema = {
     maxTokenBytes: {
       type: 'integer',
       minimum: 16,
+      maximum: 1_000_000,
       default: 8192,
       description: 'Longest credential accepted; longer ones get 431 without being parsed.',
     },
@@ -127,8 +129,13 @@ export const authConfigSchema: JsonSchema = {
         additionalProperties: false,
         required: ['limit', 'windowMs'],
         properties: {
-          limit: { type: 'integer', minimum: 1, description: 'Requests per window (and burst).' },
-          windowMs: { type: 'integer', minimum: 1, description: 'Window, ms.' },
+          limit: {
+            type: 'integer',
+            minimum: 1,
+            maximum: 1_000_000_000,
+            description: 'Requests per window (and burst).',
+          },
+          windowMs: { type: 'integer', minimum: 1, maximum: 2_147_483_647, description: 'Window, ms.' },
           algorithm: {
             enum: ['token-bucket', 'gcra', 'fixed-window', 'sliding-window'],
             default: 'token-bucket',
