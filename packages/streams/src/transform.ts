@@ -161,7 +161,11 @@ export class Transform<I, O> extends Emitter<TransformEvents<O>> {
   }
 
   /** Writes `chunk` if given, then ends the input: `flush` runs, then the output ends. */
-  end(chunk?: I | null, callback?: WriteCallback): this {
+  end(callback?: WriteCallback): this;
+  end(chunk: I | null | undefined, callback?: WriteCallback): this;
+  end(chunk?: I | null | WriteCallback, callback?: WriteCallback): this {
+    // As in node:stream, a function in first place is the callback, not a chunk.
+    if (typeof chunk === 'function') return this.end(undefined, chunk as WriteCallback);
     if (chunk !== undefined && chunk !== null) this.#write.write(chunk, undefined);
     this.#write.end(callback);
     return this;

@@ -102,6 +102,16 @@ describe('Writable backpressure', () => {
 });
 
 describe('Writable end, finish, callbacks', () => {
+  it('takes a function given alone to end() as its callback, as node:stream does, not as a chunk', async () => {
+    const written: unknown[] = [];
+    const sink = new Writable<unknown>({ write: (chunk) => void written.push(chunk) });
+    sink.write('a');
+    const ended = new Promise<unknown>((resolve) => sink.end((err?: unknown) => resolve(err ?? 'finished')));
+    expect(await ended).toBe('finished');
+    expect(written).toEqual(['a']);
+    expect(sink.writableFinished).toBe(true);
+  });
+
   it('emits finish after every write completed and final ran, then close', async () => {
     const { stream, completeOne } = manualSink<string>();
     const events: string[] = [];

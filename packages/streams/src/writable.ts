@@ -123,7 +123,11 @@ export class Writable<T> extends Emitter<WritableEvents> {
   }
 
   /** Writes `chunk` if given, then ends the stream: `'finish'` follows once every write completed. */
-  end(chunk?: T | null, callback?: WriteCallback): this {
+  end(callback?: WriteCallback): this;
+  end(chunk: T | null | undefined, callback?: WriteCallback): this;
+  end(chunk?: T | null | WriteCallback, callback?: WriteCallback): this {
+    // As in node:stream, a function in first place is the callback, not a chunk.
+    if (typeof chunk === 'function') return this.end(undefined, chunk as WriteCallback);
     if (chunk !== undefined && chunk !== null) this.#side.write(chunk, undefined);
     this.#side.end(callback);
     return this;
