@@ -14,4 +14,5 @@ export const finishedPackages: readonly string[] = [
   '@weft/reactor',
   '@weft/retry',
   '@weft/server',
+  '@weft/streams',
 ];
