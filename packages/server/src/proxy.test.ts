@@ -34,7 +34,7 @@ describe('proxy', () => {
       res.setHeader('proxy-authenticate', 'Basic');
       req.pipe(res);
     });
-    const app = testApp({ upstreams: { echo: upstream.url } });
+    const app = testApp({ bodyLimit: 16 * 1024 * 1024, upstreams: { echo: upstream.url } });
     app.all('/api/*', proxy('echo', { rewrite: { stripPrefix: '/api', prefix: '/v2' } }));
     const base = await start(app);
 
@@ -112,6 +112,41 @@ describe('proxy', () => {
     for (let i = 0; i < 3; i++) expect(await send()).toEqual({ status: 200, body: 'hello', continued: true });
     expect(seen).toEqual([undefined, undefined, undefined]);
     expect(changes).toEqual([]);
+    await app.close();
+    await echo.close();
+  });
+
+  it('enforces bodyLimit on proxied bodies: a declared length up front, a chunked body as it streams', async () => {
+    const received: number[] = [];
+    const echo = await nodeUpstream(async (req, res) => {
+      let bytes = 0;
+      try {
+        for await (const chunk of req) bytes += (chunk as Buffer).length;
+      } catch {
+        // the proxy gave up on the body
+      }
+      received.push(bytes);
+      res.end(String(bytes));
+    });
+    const app = testApp({ bodyLimit: 1_024, upstreams: { echo: { url: echo.url, breaker: false } } });
+    app.post('/echo', proxy('echo'));
+    const base = await start(app);
+
+    const small = await request(`${base}/echo`, { method: 'POST', body: 'x'.repeat(1_024) });
+    expect(small.statusCode).toBe(200);
+    expect(await small.body.text()).toBe('1024');
+
+    const declared = await request(`${base}/echo`, { method: 'POST', body: 'x'.repeat(4_096) });
+    expect(declared.statusCode).toBe(413);
+    expect(await declared.body.json()).toMatchObject({ detail: 'request body larger than 1024 bytes' });
+
+    const chunks = Array.from({ length: 16 }, () => Buffer.alloc(256, 120));
+    const chunked = await request(`${base}/echo`, { method: 'POST', body: Readable.from(chunks) });
+    expect(chunked.statusCode).toBe(413);
+    await chunked.body.dump();
+    // The upstream saw the small body whole, never the declared one, and at most the limit of the chunked one.
+    expect(received[0]).toBe(1_024);
+    expect(received.slice(1).every((bytes) => bytes <= 1_024)).toBe(true);
     await app.close();
     await echo.close();
   });

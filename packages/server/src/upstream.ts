@@ -4,7 +4,7 @@ import { CircuitBreaker, isBrokenCircuitError } from '@weft/breaker';
 import { type Clock, sleep } from '@weft/reactor';
 import { exponential, parseRetryAfter, retry } from '@weft/retry';
 import { type Dispatcher, Pool } from 'undici';
-import { type Context, deferHeaders, resetContentType } from './context';
+import { type Context, deferHeaders, resetContentType, routeInfoOf, settingsOf } from './context';
 import { HttpError } from './errors';
 import type { ResolvedUpstream, UpstreamRetryOptions } from './options';
 
@@ -46,7 +46,8 @@ function isRetryable(error: unknown): boolean {
 interface Call {
   readonly path: string;
   readonly headers: Record<string, string | string[]>;
-  readonly hasBody: boolean;
+  /** The request body, counted against the body limit as it streams; null without one. */
+  readonly body: AsyncIterable<Buffer> | null;
   readonly ctx: Context;
   readonly options: ForwardOptions;
   readonly breaker: CircuitBreaker | undefined;
@@ -119,12 +120,19 @@ export class Upstream {
   /** Forwards the request of `ctx` and sets its status, headers and (streamed) body from the upstream's answer. */
   async forward(ctx: Context, options: ForwardOptions): Promise<void> {
     const hasBody = requestHasBody(ctx);
+    let body: AsyncIterable<Buffer> | null = null;
+    if (hasBody) {
+      const limit = routeInfoOf(ctx)?.bodyLimit ?? settingsOf(ctx).bodyLimit;
+      const declared = ctx.req.headers['content-length'];
+      if (declared !== undefined && Number(declared) > limit) throw bodyTooLarge(limit);
+      body = limitedBody(ctx.req, limit);
+    }
     const policy = options.retry;
     const attempts = policy && idempotent.has(ctx.method) && !hasBody ? policy.maxAttempts : 1;
     const call: Call = {
       path: this.#targetPath(ctx, options.rewrite),
       headers: forwardedHeaders(ctx),
-      hasBody,
+      body,
       ctx,
       options,
       breaker: options.breaker ? this.breaker : undefined,
@@ -223,7 +231,8 @@ export class Upstream {
         path: call.path,
         method: ctx.method as Dispatcher.HttpMethod,
         headers: call.headers,
-        body: call.hasBody ? (ctx.req as Readable) : null,
+        // undici streams an async iterable body (its typings name only Readable).
+        body: call.body as Readable | null,
         signal: controller.signal,
         // The deadline is the timer above (undici's timers have a resolution of about a second); its own headers
         // timeout only backs it up, should the clock be one that never fires (a stopped virtual clock).
@@ -241,6 +250,7 @@ export class Upstream {
           this.#clock.clearTimeout(timer);
           caller.removeEventListener('abort', onAbort);
           const reason = controller.signal.reason as unknown;
+          if (error instanceof BodyTooLarge) throw bodyTooLarge(error.limit);
           throw this.#gatewayError(reason instanceof UpstreamTimeout ? reason : error, ctx);
         },
       );
@@ -303,6 +313,34 @@ export class Upstream {
       return new HttpError(504, `upstream "${this.name}" did not answer in time`, { cause: error, expose: true });
     }
     return new HttpError(502, `upstream "${this.name}" is unreachable`, { cause: error, expose: true });
+  }
+}
+
+/** A streamed request body went past the body limit. */
+class BodyTooLarge extends Error {
+  constructor(readonly limit: number) {
+    super(`request body larger than ${limit} bytes`);
+  }
+}
+
+/** The 413 of a body over the limit; the connection closes, since the rest of the body is not read. */
+function bodyTooLarge(limit: number): HttpError {
+  return new HttpError(413, `request body larger than ${limit} bytes`, {
+    headers: { connection: 'close' },
+    expose: true,
+  });
+}
+
+/**
+ * The request body as it streams, failing with `BodyTooLarge` once more than `limit` bytes arrived (a chunked body
+ * declares no length). The request stream is left undestroyed, so the 413 can still be written.
+ */
+async function* limitedBody(req: Readable, limit: number): AsyncGenerator<Buffer> {
+  let received = 0;
+  for await (const chunk of req.iterator({ destroyOnReturn: false })) {
+    received += (chunk as Buffer).length;
+    if (received > limit) throw new BodyTooLarge(limit);
+    yield chunk as Buffer;
   }
 }
 
