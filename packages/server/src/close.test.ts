@@ -69,7 +69,7 @@ describe('graceful close', () => {
     await agent.close();
   });
 
-  it('answers a request that arrives on an open connection while draining with 503 and Connection: close', async () => {
+  it('serves a request that arrives on an open connection while draining, with Connection: close', async () => {
     const app = testApp();
     const release = gate();
     app.get('/slow', () => release.promise.then(() => 'slow'));
@@ -84,16 +84,52 @@ describe('graceful close', () => {
     const closing = app.close();
     socket.write('\r\n');
     const text = await answer;
-    expect(text).toMatch(/^HTTP\/1\.1 503 Service Unavailable\r\n/);
+    expect(text).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
     expect(text).toMatch(/\r\nConnection: close\r\n/i);
-    expect(text).toMatch(/\r\nretry-after: 1\r\n/i);
-    expect(text).toContain('"detail":"the server is shutting down"');
+    expect(text.endsWith('fast')).toBe(true);
     release.open();
     expect((await busy).statusCode).toBe(200);
     await closing;
   });
 
-  it('closes idle keep-alive connections at once', async () => {
+  it('answers a request arriving after the shutdown deadline with 503 and Connection: close', async () => {
+    const clock = new Reactor();
+    const app = testApp({ shutdownTimeoutMs: 1_000, clock });
+    app.get('/fast', () => 'fast');
+    const base = await start(app);
+    const socket = await rawSocket(base);
+    const answer = readAll(socket);
+    socket.write('GET /fast HTTP/1.1\r\nHost: test\r\n');
+    await delay(50);
+    const closing = app.close();
+    clock.advance(1_000);
+    socket.write('\r\n');
+    const text = await answer;
+    expect(text).toMatch(/^HTTP\/1\.1 503 Service Unavailable\r\n/);
+    expect(text).toMatch(/\r\nConnection: close\r\n/i);
+    expect(text).toMatch(/\r\nretry-after: 1\r\n/i);
+    expect(text).toContain('"detail":"the server is shutting down"');
+    await closing;
+  });
+
+  it('serves a request sent on an idle keep-alive connection just after close() began, instead of resetting it', async () => {
+    const app = testApp({ timeouts: { keepAliveMs: 60_000 } });
+    app.get('/', () => 'ok');
+    const base = await start(app);
+    const socket = await rawSocket(base);
+    const answer = readAll(socket);
+    const responded = once(socket, 'data');
+    socket.write('GET / HTTP/1.1\r\nHost: test\r\n\r\n');
+    await responded;
+    const closing = app.close();
+    socket.write('GET / HTTP/1.1\r\nHost: test\r\n\r\n');
+    const text = await answer;
+    await closing;
+    expect(text.match(/HTTP\/1\.1 200 OK/g)).toHaveLength(2);
+    expect(text).toMatch(/\r\nConnection: close\r\n/i);
+  });
+
+  it('closes idle keep-alive connections after a short grace, not at their keep-alive timeout', async () => {
     const app = testApp({ timeouts: { keepAliveMs: 60_000 } });
     app.get('/', () => 'ok');
     const base = await start(app);

@@ -1,5 +1,5 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, Server as NetServer } from 'node:net';
 import type { BrokenCircuitError, BulkheadFullError, CircuitState, OpenReason } from '@weft/breaker';
 import type { Bus } from '@weft/bus';
 import type { Supervisor } from '@weft/cluster';
@@ -132,6 +132,10 @@ const settled: unknown = compose([])(undefined);
 const lastNext: Next = () => settled as Promise<void>;
 
 const routeOptionKeys = new Set(['timeoutMs', 'bodyLimit']);
+/** How long close() leaves idle keep-alive sockets open, so a request a client is sending on one is not reset. */
+const idleGraceMs = 500;
+/** How often close() looks for disconnected clients and (after the grace) idle sockets. */
+const sweepMs = 50;
 /**
  * The chain stops entering layers once the request is aborted (client gone, deadline, shutdown): `next()` then
  * rejects with the abort reason. A field check per layer, so requests that never read `ctx.signal` need no
@@ -174,6 +178,8 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
    */
   readonly lifecycle: Lifecycle = createLifecycle();
   #closing: Promise<void> | undefined;
+  /** The shutdown deadline has passed: requests still arriving get 503. */
+  #pastDeadline = false;
   #drained: (() => void) | undefined;
   readonly #role: ClusterRole;
   #supervisor: Supervisor | undefined;
@@ -437,9 +443,12 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
   }
 
   /**
-   * Closes gracefully: stops accepting connections, answers requests that arrive on kept-alive connections with 503 +
-   * `Connection: close`, lets in-flight requests finish within `shutdownTimeoutMs`, then aborts the stragglers'
-   * `ctx.signal` and ends their responses, and closes idle sockets. Resolves once every connection is closed.
+   * Closes gracefully: stops accepting connections at once; serves a request that arrives on an already open
+   * connection as usual but with `Connection: close` (so a connection accepted just before a reload loses nothing);
+   * closes idle keep-alive sockets after a short grace (at most 500 ms, or the keep-alive timeout if shorter), so a
+   * request already on the wire is answered rather than reset; lets in-flight requests finish within
+   * `shutdownTimeoutMs`, then aborts the stragglers' `ctx.signal` and ends their responses with 503, and answers any
+   * later request with 503 + `Connection: close`. Resolves once every connection is closed.
    */
   close(): Promise<void> {
     this.#closing ??= this.#shutdown();
@@ -466,35 +475,41 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
     this.#shedder?.stop();
     this.#transition('CLOSE');
     this.events.emit('draining');
+    // net's close, not http's: http's also closes idle keep-alive sockets at once, resetting a request a client is
+    // sending on one right now. Those close after the grace below; requests on open connections get Connection: close.
     const closed = new Promise<void>((resolve) => {
       if (!wasListening) return resolve();
-      this.server.close(() => resolve());
+      NetServer.prototype.close.call(this.server, () => resolve());
     });
-    this.server.closeIdleConnections();
+    const { clock, shutdownTimeoutMs } = this.options;
+    const graceMs = Math.min(idleGraceMs, this.server.keepAliveTimeout || idleGraceMs, shutdownTimeoutMs);
+    let sweeps = 0;
     // A connection whose response has just been written turns idle only once Node has detached it: sweep until
     // every connection is gone, so a keep-alive socket never holds close() up to its keep-alive timeout.
     const sweep = setInterval(() => {
       this.#sweepDisconnected();
-      this.server.closeIdleConnections();
-    }, 50);
+      if (++sweeps * sweepMs >= graceMs) this.server.closeIdleConnections();
+    }, sweepMs);
     this.#sweepDisconnected();
-    closed.then(() => clearInterval(sweep));
+    const deadline = clock.setTimeout(() => {
+      this.#pastDeadline = true;
+      for (const ctx of [...this.#inflight]) this.#abandon(ctx, 'shutdown');
+      this.server.closeIdleConnections();
+    }, shutdownTimeoutMs);
+    await closed;
+    clearInterval(sweep);
+    // Every connection is gone, so whatever is still in flight lost its client: its handler sees ctx.signal abort.
+    this.#sweepDisconnected();
+    // Handlers still running (now aborted, or until the deadline aborts them) are waited for.
     if (this.#inflight.size > 0) {
-      const { clock, shutdownTimeoutMs } = this.options;
       await new Promise<void>((resolve) => {
-        const timer = clock.setTimeout(() => {
-          this.#drained = undefined;
-          for (const ctx of [...this.#inflight]) this.#abandon(ctx, 'shutdown');
-          resolve();
-        }, shutdownTimeoutMs);
-        this.#drained = () => {
-          clock.clearTimeout(timer);
-          resolve();
-        };
+        this.#drained = resolve;
       });
     }
-    this.server.closeIdleConnections();
-    await closed;
+    this.#drained = undefined;
+    clock.clearTimeout(deadline);
+    // http's own close work (its timeout checker); the listener is already closed, so the callback's error is moot.
+    if (wasListening) this.server.close(() => {});
     await Promise.all([...this.#upstreams.values()].map((upstream) => upstream.close()));
     this.#upstreams.clear();
     await this.#rateLimit?.close();
@@ -645,7 +660,10 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
     const url = req.url ?? '/';
     const match = this.#table.find(req.method ?? 'GET', url);
     const route = match === undefined ? this.#fallback : match.route;
-    if ((this.#state === 'draining' || this.#state === 'closed') && !route.bare) {
+    if (this.#state === 'draining' && !this.#pastDeadline) {
+      // Served as usual (the client may have sent it before it could know), but this connection ends with it.
+      res.setHeader('connection', 'close');
+    } else if ((this.#state === 'draining' || this.#state === 'closed') && !route.bare) {
       const error = new HttpError(503, 'the server is shutting down', {
         headers: { 'retry-after': '1' },
         expose: true,
@@ -762,12 +780,6 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
       const durationMs = this.options.clock.now() - ctx.startedAt;
       metrics?.observe(routeInfoOf(ctx) as Route | undefined, ctx.method, ctx.res.statusCode, durationMs);
       if (listening) this.events.emit('response', ctx, durationMs);
-    }
-    if (this.#state === 'draining') {
-      // Once Node has detached the response, its kept-alive connection is idle and can be closed.
-      const closeIdle = () => this.server.closeIdleConnections();
-      if (ctx.res.closed) setImmediate(closeIdle);
-      else ctx.res.once('close', closeIdle);
     }
     if (this.#drained !== undefined && this.#inflight.size === 0) this.#drained();
   }
