@@ -194,20 +194,8 @@ class TimerHeap {
 
   insert(timer: VirtualTimeout): void {
     timer.seq = this.seq++;
-    const items = this.items;
-    let i = items.length;
-    items.push(timer);
-    // Sift up.
-    while (i > 0) {
-      const parentIndex = (i - 1) >> 1;
-      const parent = items[parentIndex]!;
-      if (!before(timer, parent)) break;
-      items[i] = parent;
-      parent.heapIndex = i;
-      i = parentIndex;
-    }
-    items[i] = timer;
-    timer.heapIndex = i;
+    this.items.push(timer);
+    this.siftUp(this.items.length - 1);
     if (timer.refed) this.refed++;
   }
 
