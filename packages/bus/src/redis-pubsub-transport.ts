@@ -1,4 +1,3 @@
-import { describe } from '@weft/reactor';
 import { frame, unframe, type WireMessage } from './envelope';
 import { BusClosedError, TransportError } from './errors';
 import { onConnectionError, type RedisPubSubClientLike, type RedisSubscriberLike } from './redis-client';
@@ -10,7 +9,7 @@ import type {
   TransportSubscribeOptions,
   TransportSubscription,
 } from './transport';
-import { checkKnownOptions, checkOptionsObject } from './validate';
+import { checkKnownOptions, checkOptionsObject, checkRedisClientOptions } from './validate';
 
 /** Options of {@link redisPubSubTransport}. */
 export interface RedisPubSubTransportOptions {
@@ -196,16 +195,6 @@ export function redisPubSubTransport(options: RedisPubSubTransportOptions): Tran
   if (options === undefined) throw new TypeError('redisPubSubTransport: expected an options object, got undefined');
   checkKnownOptions(options, ['client', 'prefix'], 'redisPubSubTransport');
   const { client, prefix = 'weft:bus:' } = options;
-  if (
-    typeof client !== 'object' ||
-    client === null ||
-    typeof client.call !== 'function' ||
-    typeof client.duplicate !== 'function'
-  ) {
-    throw new TypeError(
-      `client: expected a Redis client with call() and duplicate() (ioredis), got ${describe(client)}`,
-    );
-  }
-  if (typeof prefix !== 'string') throw new TypeError(`prefix: expected a string, got ${describe(prefix)}`);
+  checkRedisClientOptions(client, prefix);
   return new RedisPubSubTransportImpl(client, prefix);
 }

@@ -14,7 +14,7 @@ import type {
   TransportSubscribeOptions,
   TransportSubscription,
 } from './transport';
-import { checkInteger, checkKnownOptions, checkName, checkOptionsObject } from './validate';
+import { checkInteger, checkKnownOptions, checkName, checkOptionsObject, checkRedisClientOptions } from './validate';
 
 /** Options of {@link redisStreamsTransport}. */
 export interface RedisStreamsTransportOptions {
@@ -649,17 +649,7 @@ export function redisStreamsTransport(options: RedisStreamsTransportOptions): Tr
   if (options === undefined) throw new TypeError('redisStreamsTransport: expected an options object, got undefined');
   checkKnownOptions(options, OPTIONS, 'redisStreamsTransport');
   const { client, prefix = 'weft:bus:', maxLen, claimIdleMs = 30_000, blockMs = 5_000, batchSize = 32 } = options;
-  if (
-    typeof client !== 'object' ||
-    client === null ||
-    typeof client.call !== 'function' ||
-    typeof client.duplicate !== 'function'
-  ) {
-    throw new TypeError(
-      `client: expected a Redis client with call() and duplicate() (ioredis), got ${describe(client)}`,
-    );
-  }
-  if (typeof prefix !== 'string') throw new TypeError(`prefix: expected a string, got ${describe(prefix)}`);
+  checkRedisClientOptions(client, prefix);
   checkInteger(maxLen, 'maxLen', 1);
   checkInteger(claimIdleMs, 'claimIdleMs', 1, 2 ** 31 - 1);
   checkInteger(options.claimIntervalMs, 'claimIntervalMs', 1, 2 ** 31 - 1);

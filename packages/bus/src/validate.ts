@@ -39,3 +39,21 @@ export function checkInteger(value: unknown, what: string, min: number, max = Nu
     throw new RangeError(`${what}: expected an integer in [${min}, ${max}], got ${describe(value)}`);
   }
 }
+
+/**
+ * Checks the options every Redis transport shares: a client with `call()` and `duplicate()` (ioredis) and a
+ * string key prefix. Throws a `TypeError` naming the option.
+ */
+export function checkRedisClientOptions(client: unknown, prefix: unknown): void {
+  if (
+    typeof client !== 'object' ||
+    client === null ||
+    typeof (client as { call?: unknown }).call !== 'function' ||
+    typeof (client as { duplicate?: unknown }).duplicate !== 'function'
+  ) {
+    throw new TypeError(
+      `client: expected a Redis client with call() and duplicate() (ioredis), got ${describe(client)}`,
+    );
+  }
+  if (typeof prefix !== 'string') throw new TypeError(`prefix: expected a string, got ${describe(prefix)}`);
+}
