@@ -72,14 +72,18 @@ async function attack(ctx: ScenarioContext, port: number): Promise<Attack> {
     attacking = false;
     for (const slow of open) slow.socket.destroy();
   });
+  // Each socket writes once a second, at its own phase in the second, as independent attackers' sockets do: every
+  // 10 ms one slot of a hundred gets its byte (a coarser tick would write to hundreds of sockets in one burst, a
+  // pattern no real slowloris has, and that burst, not the attack, would be what the normal client measures).
+  const SLOTS = 100;
   let tick = 0;
   const dribble = setInterval(() => {
     tick++;
     let i = 0;
     for (const slow of open) {
-      if (i++ % 10 === tick % 10 && slow.connected && !slow.socket.destroyed) slow.socket.write('X');
+      if (i++ % SLOTS === tick % SLOTS && slow.connected && !slow.socket.destroyed) slow.socket.write('X');
     }
-  }, 100);
+  }, 1_000 / SLOTS);
   ctx.defer(() => clearInterval(dribble));
   const batches = 20;
   for (let i = 0; i < batches; i++) {
