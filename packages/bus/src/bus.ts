@@ -3,7 +3,7 @@ import { Emitter } from '@weft/emitter';
 import { type Clock, describe, sleep, systemClock } from '@weft/reactor';
 import { type Backoff, exponential, isNonRetryable } from '@weft/retry';
 import { type Codec, jsonCodec } from './codec';
-import { type Envelope, type Headers, NO_HEADERS } from './envelope';
+import { type Envelope, type Headers, NO_HEADERS, type WireMessage } from './envelope';
 import { BusClosedError, CodecError, DeliveryLimitError } from './errors';
 import type { Delivery, GroupLag, StartAt, Transport, TransportSubscription } from './transport';
 import { checkInteger, checkKnownOptions, checkName, checkOptionsObject } from './validate';
@@ -154,6 +154,8 @@ const RETRY_OPTIONS = ['maxAttempts', 'backoff', 'shouldRetry'];
 const defaultBackoff = exponential({ initialMs: 100, maxMs: 10_000 });
 const alwaysRetry = () => true;
 
+type MutableEnvelope = { -readonly [P in keyof Envelope]: Envelope[P] };
+
 interface Subscription {
   readonly topic: string;
   readonly group: string;
@@ -166,6 +168,8 @@ interface Subscription {
   readonly maxDeliveries: number;
   readonly abort: AbortController;
   readonly keyTails: Map<string, Promise<void>>;
+  /** The acknowledgement promise last seen (transports batch them): each batch's failure is reported once. */
+  lastAck: Promise<void> | undefined;
   transport: TransportSubscription | undefined;
   closing: Promise<void> | undefined;
 }
@@ -189,7 +193,25 @@ class BusImpl<Topics extends object> implements Bus<Topics> {
     this.dateNow = options.dateNow ?? Date.now;
   }
 
-  async publish<K extends TopicOf<Topics>>(topic: K, payload: Topics[K], options?: PublishOptions): Promise<string> {
+  publish<K extends TopicOf<Topics>>(topic: K, payload: Topics[K], options?: PublishOptions): Promise<string> {
+    let message: WireMessage;
+    try {
+      message = this.prepare(topic, payload, options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    // One `then` on the transport's promise (no async function around it): publishing is half the hot path.
+    return this.transport.publish(message).then(() => {
+      if (this.events.listenerCount('published') > 0) {
+        const { id, headers, key, publishedAt } = message;
+        this.events.emit('published', { id, topic, payload, headers, key, publishedAt, attempt: 0 });
+      }
+      return message.id;
+    });
+  }
+
+  /** Checks what `publish` was given and encodes it; throws a `TypeError`, `CodecError` or `BusClosedError`. */
+  private prepare(topic: string, payload: unknown, options: PublishOptions | undefined): WireMessage {
     if (this.closing !== undefined) throw new BusClosedError();
     if (!this.topics.has(topic)) {
       checkName(topic, 'topic');
@@ -215,13 +237,7 @@ class BusImpl<Topics extends object> implements Bus<Topics> {
     if (typeof encoded !== 'string') {
       throw new CodecError(topic, `codec.encode: expected a string, got ${describe(encoded)}`);
     }
-    const id = randomUUID();
-    const publishedAt = this.dateNow();
-    await this.transport.publish({ id, topic, key, headers, publishedAt, payload: encoded });
-    if (this.events.listenerCount('published') > 0) {
-      this.events.emit('published', { id, topic, payload, headers, key, publishedAt, attempt: 0 });
-    }
-    return id;
+    return { id: randomUUID(), topic, key, headers, publishedAt: this.dateNow(), payload: encoded };
   }
 
   async subscribe<K extends TopicOf<Topics>>(
@@ -238,7 +254,7 @@ class BusImpl<Topics extends object> implements Bus<Topics> {
     try {
       sub.transport = await this.transport.subscribe(
         { topic, group: sub.group, concurrency: sub.concurrency, startAt: options.startAt ?? 'latest' },
-        (delivery) => this.handle(sub, delivery).catch(this.reportError),
+        (delivery) => this.handle(sub, delivery),
         {
           reclaimed: (count) => this.events.emit('reclaimed', topic, sub.group, count),
           error: (error) => {
@@ -302,6 +318,7 @@ class BusImpl<Topics extends object> implements Bus<Topics> {
       maxDeliveries: maxDeliveries ?? 10,
       abort: new AbortController(),
       keyTails: new Map(),
+      lastAck: undefined,
       transport: undefined,
       closing: undefined,
     };
@@ -318,10 +335,14 @@ class BusImpl<Topics extends object> implements Bus<Topics> {
     return sub.closing;
   }
 
-  /** Handles one delivery to the end: success (ack), dead letter, or given back. Never rejects. */
-  private async handle(sub: Subscription, delivery: Delivery): Promise<void> {
+  /**
+   * Handles one delivery to the end: success (ack), dead letter, or given back. Returns `undefined` when it is over
+   * already (the usual case of a handler that returned without a promise and succeeded: no promise is made for it),
+   * else a promise that resolves once it is over. Never throws nor rejects.
+   */
+  private handle(sub: Subscription, delivery: Delivery): Promise<void> | undefined {
     const message = delivery.message;
-    const envelope: { -readonly [P in keyof Envelope]: Envelope[P] } = {
+    const envelope: MutableEnvelope = {
       id: message.id,
       topic: message.topic,
       payload: message.payload,
@@ -341,93 +362,125 @@ class BusImpl<Topics extends object> implements Bus<Topics> {
     if (delivery.deliveries > sub.maxDeliveries) {
       return this.giveUp(sub, delivery, envelope, new DeliveryLimitError(delivery.deliveries), envelope.attempt - 1);
     }
-
     // Events with the same key wait for each other (only possible with concurrency > 1).
-    const key = message.key;
-    let releaseKey: (() => void) | undefined;
-    if (key !== undefined && sub.concurrency > 1) {
-      const previous = sub.keyTails.get(key);
-      const mine = new Promise<void>((resolve) => {
-        releaseKey = resolve;
-      });
-      sub.keyTails.set(key, mine);
-      if (previous !== undefined) await previous;
-      if (sub.abort.signal.aborted) {
-        delivery.release();
-        this.releaseKey(sub, key, mine, releaseKey);
-        return;
-      }
-      try {
-        await this.attempts(sub, delivery, envelope);
-      } finally {
-        this.releaseKey(sub, key, mine, releaseKey);
-      }
-      return;
-    }
-    return this.attempts(sub, delivery, envelope);
+    if (message.key !== undefined && sub.concurrency > 1) return this.handleKeyed(sub, delivery, envelope, message.key);
+    return this.attempt(sub, delivery, envelope);
   }
 
-  private releaseKey(sub: Subscription, key: string, mine: Promise<void>, release: (() => void) | undefined): void {
-    if (sub.keyTails.get(key) === mine) sub.keyTails.delete(key);
-    release?.();
-  }
-
-  private async attempts(
+  private async handleKeyed(
     sub: Subscription,
     delivery: Delivery,
-    envelope: { -readonly [P in keyof Envelope]: Envelope[P] },
+    envelope: MutableEnvelope,
+    key: string,
+  ): Promise<void> {
+    const previous = sub.keyTails.get(key);
+    let release: (() => void) | undefined;
+    const mine = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    sub.keyTails.set(key, mine);
+    try {
+      if (previous !== undefined) await previous;
+      if (sub.abort.signal.aborted) delivery.release();
+      else await this.attempt(sub, delivery, envelope);
+    } finally {
+      if (sub.keyTails.get(key) === mine) sub.keyTails.delete(key);
+      release?.();
+    }
+  }
+
+  /**
+   * Runs the first attempt of the handler. A handler that returns without a promise is finished in this very call;
+   * one that returns a promise costs one `then`; a failure goes on to {@link BusImpl.retry}.
+   */
+  private attempt(sub: Subscription, delivery: Delivery, envelope: MutableEnvelope): Promise<void> | undefined {
+    const started = this.clock.now();
+    let result: unknown;
+    try {
+      result = sub.handler(envelope);
+    } catch (error) {
+      return this.retry(sub, delivery, envelope, error, started).catch(this.reportError);
+    }
+    if (isThenable(result)) {
+      return Promise.resolve(result).then(
+        () => this.succeeded(sub, delivery, envelope, started),
+        (error: unknown) => this.retry(sub, delivery, envelope, error, started).catch(this.reportError),
+      );
+    }
+    this.succeeded(sub, delivery, envelope, started);
+    return undefined;
+  }
+
+  /** The attempts after a failed one: backoff, then again, until success, a dead letter, or closing. */
+  private async retry(
+    sub: Subscription,
+    delivery: Delivery,
+    envelope: MutableEnvelope,
+    error: unknown,
+    started: number,
   ): Promise<void> {
     // A redelivered event counts the attempts of the consumers that died handling it, but always gets one more.
-    const first = envelope.attempt;
-    const last = Math.max(first, sub.maxAttempts);
+    const last = Math.max(envelope.attempt, sub.maxAttempts);
     let delays: Iterator<number, unknown, undefined> | undefined;
-    const started = this.clock.now();
     for (;;) {
+      this.events.emit('failed', envelope, error, sub.group);
+      let stop = envelope.attempt >= last || isNonRetryable(error);
+      if (!stop) {
+        try {
+          stop = !sub.shouldRetry(error, envelope.attempt);
+        } catch (shouldRetryError) {
+          return this.giveUp(sub, delivery, envelope, shouldRetryError, envelope.attempt);
+        }
+      }
+      let delayMs: unknown;
+      if (!stop) {
+        delays ??= sub.backoff();
+        const next = delays.next();
+        if (next.done) stop = true;
+        else delayMs = next.value;
+      }
+      if (stop) return this.giveUp(sub, delivery, envelope, error, envelope.attempt);
+      try {
+        await sleep(typeof delayMs === 'number' && delayMs >= 0 ? delayMs : 0, {
+          signal: sub.abort.signal,
+          clock: this.clock,
+        });
+      } catch {
+        // Closing: give the event back for another consumer (or this one, later) instead of waiting.
+        delivery.release();
+        return;
+      }
+      envelope.attempt++;
       try {
         await sub.handler(envelope);
         break;
-      } catch (error) {
-        this.events.emit('failed', envelope, error, sub.group);
-        let stop = envelope.attempt >= last || isNonRetryable(error);
-        if (!stop) {
-          try {
-            stop = !sub.shouldRetry(error, envelope.attempt);
-          } catch (shouldRetryError) {
-            return this.giveUp(sub, delivery, envelope, shouldRetryError, envelope.attempt);
-          }
-        }
-        let delayMs: unknown;
-        if (!stop) {
-          delays ??= sub.backoff();
-          const next = delays.next();
-          if (next.done) stop = true;
-          else delayMs = next.value;
-        }
-        if (stop) return this.giveUp(sub, delivery, envelope, error, envelope.attempt);
-        try {
-          await sleep(typeof delayMs === 'number' && delayMs >= 0 ? delayMs : 0, {
-            signal: sub.abort.signal,
-            clock: this.clock,
-          });
-        } catch {
-          // Closing: give the event back for another consumer (or this one, later) instead of waiting.
-          delivery.release();
-          return;
-        }
-        envelope.attempt++;
+      } catch (failure) {
+        error = failure;
       }
     }
-    // The slot is free as soon as the handler is done: the transport batches acknowledgements and close() waits for
-    // them. One that fails leaves the event to be delivered again (at least once), which is all that can be done.
+    this.succeeded(sub, delivery, envelope, started);
+  }
+
+  /**
+   * Acknowledges a handled event. The handler's slot is free at once: the transport batches acknowledgements (one
+   * `XACK` for the events handled in one turn of the event loop) and `close()` waits for them. A failed batch leaves
+   * its events to be delivered again (at least once), which is all that can be done; it is reported once.
+   */
+  private succeeded(sub: Subscription, delivery: Delivery, envelope: Envelope, started: number): void {
+    const acked = delivery.ack();
+    if (acked !== sub.lastAck) {
+      sub.lastAck = acked;
+      acked.then(undefined, this.reportError);
+    }
+    if (this.events.listenerCount('delivered') === 0) return;
     const durationMs = this.clock.now() - started;
-    delivery.ack().then(() => {
-      if (this.events.listenerCount('delivered') === 0) return;
+    acked.then(() => {
       try {
         this.events.emit('delivered', envelope, sub.group, durationMs);
       } catch (error) {
         this.reportError(error);
       }
-    }, this.reportError);
+    }, ignore);
   }
 
   private async giveUp(
@@ -520,6 +573,16 @@ function serializeError(error: unknown): SerializedError {
   }
   return { name: 'Error', message: String(error) };
 }
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
+function ignore(): void {}
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

@@ -44,6 +44,7 @@ export type { RedisStreamsTransportOptions } from './redis-streams-transport';
 export { redisStreamsTransport } from './redis-streams-transport';
 export type {
   Delivery,
+  DeliveryHandler,
   GroupLag,
   StartAt,
   Transport,

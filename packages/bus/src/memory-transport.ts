@@ -2,6 +2,7 @@ import type { WireMessage } from './envelope';
 import { BusClosedError } from './errors';
 import type {
   Delivery,
+  DeliveryHandler,
   GroupLag,
   Transport,
   TransportHooks,
@@ -31,20 +32,20 @@ class Member implements TransportSubscription {
   constructor(
     readonly group: Group,
     readonly concurrency: number,
-    readonly handle: (delivery: Delivery) => Promise<void>,
+    readonly handle: DeliveryHandler,
   ) {}
 
   run(entry: Entry): void {
     this.inFlight++;
     entry.deliveries++;
-    this.handle(new MemoryDelivery(this, entry)).then(() => this.done());
+    (this.handle(new MemoryDelivery(this, entry)) ?? RESOLVED).then(this.done);
   }
 
-  private done(): void {
+  private readonly done = (): void => {
     this.inFlight--;
     if (this.inFlight === 0 && this.idle !== undefined) this.idle();
     this.group.schedule();
-  }
+  };
 
   close(): Promise<void> {
     if (!this.closed) {
@@ -165,7 +166,7 @@ class MemoryTransportImpl implements Transport {
 
   subscribe(
     options: TransportSubscribeOptions,
-    handle: (delivery: Delivery) => Promise<void>,
+    handle: DeliveryHandler,
     _hooks: TransportHooks,
   ): Promise<TransportSubscription> {
     if (this.closed) return Promise.reject(new BusClosedError('The memory transport is closed'));

@@ -3,6 +3,7 @@ import { BusClosedError, TransportError } from './errors';
 import { onConnectionError, type RedisPubSubClientLike, type RedisSubscriberLike } from './redis-client';
 import type {
   Delivery,
+  DeliveryHandler,
   GroupLag,
   Transport,
   TransportHooks,
@@ -48,7 +49,7 @@ class LocalSubscription implements TransportSubscription {
     private readonly transport: RedisPubSubTransportImpl,
     readonly channel: string,
     private readonly concurrency: number,
-    private readonly handle: (delivery: Delivery) => Promise<void>,
+    private readonly handle: DeliveryHandler,
   ) {}
 
   push(message: WireMessage): void {
@@ -59,7 +60,7 @@ class LocalSubscription implements TransportSubscription {
 
   private run(message: WireMessage): void {
     this.inFlight++;
-    this.handle(new PubSubDelivery(this.transport, message)).then(this.done);
+    (this.handle(new PubSubDelivery(this.transport, message)) ?? RESOLVED).then(this.done);
   }
 
   private readonly done = (): void => {
@@ -107,7 +108,7 @@ class RedisPubSubTransportImpl implements Transport {
 
   async subscribe(
     options: TransportSubscribeOptions,
-    handle: (delivery: Delivery) => Promise<void>,
+    handle: DeliveryHandler,
     hooks: TransportHooks,
   ): Promise<TransportSubscription> {
     if (this.closed) throw new BusClosedError('The Redis pub/sub transport is closed');

@@ -7,6 +7,7 @@ import { BusClosedError, TransportError } from './errors';
 import { isReplyError, onConnectionError, type RedisArgument, type RedisClientLike } from './redis-client';
 import type {
   Delivery,
+  DeliveryHandler,
   GroupLag,
   StartAt,
   Transport,
@@ -140,7 +141,7 @@ class StreamConsumer implements TransportSubscription {
     private readonly group: string,
     private readonly name: string,
     private readonly concurrency: number,
-    private readonly handle: (delivery: Delivery) => Promise<void>,
+    private readonly handle: DeliveryHandler,
     private readonly hooks: TransportHooks,
   ) {
     this.key = config.prefix + topic;
@@ -247,7 +248,10 @@ class StreamConsumer implements TransportSubscription {
     while (this.running < this.concurrency && this.buffer.length > 0 && !this.stopping) {
       const delivery = this.buffer.shift() as StreamDelivery;
       this.running++;
-      this.handle(delivery).then(() => this.done(delivery));
+      const handling = this.handle(delivery);
+      // Finished already (a handler that returned without a promise): no promise, no recursion, next one.
+      if (handling === undefined) this.finish(delivery);
+      else handling.then(() => this.done(delivery));
     }
     if (this.buffer.length === 0 && this.wakeLoop !== undefined) {
       const wake = this.wakeLoop;
@@ -257,10 +261,14 @@ class StreamConsumer implements TransportSubscription {
   }
 
   private done(delivery: StreamDelivery): void {
+    this.finish(delivery);
+    this.dispatch();
+  }
+
+  private finish(delivery: StreamDelivery): void {
     this.running--;
     this.owned.delete(delivery.id);
     if (this.running === 0 && this.whenIdle !== undefined) this.whenIdle();
-    this.dispatch();
   }
 
   /** Acknowledges `id` together with the others acknowledged in the same turn of the event loop (one XACK). */
@@ -481,25 +489,19 @@ class RedisStreamsTransportImpl implements Transport {
   private readonly consumers = new Set<StreamConsumer>();
   private closed = false;
   private serial = 0;
-  private readonly maxLenArgs: readonly RedisArgument[];
-  constructor(private readonly config: Config) {
-    this.maxLenArgs = config.maxLen === undefined ? [] : ['MAXLEN', '~', config.maxLen];
-  }
+  constructor(private readonly config: Config) {}
 
-  async publish(message: WireMessage): Promise<void> {
-    if (this.closed) throw new BusClosedError('The Redis Streams transport is closed');
-    await this.config.client.call(
-      'XADD',
-      this.config.prefix + message.topic,
-      ...this.maxLenArgs,
-      '*',
-      ...fieldsOf(message),
-    );
+  publish(message: WireMessage): Promise<unknown> {
+    if (this.closed) return Promise.reject(new BusClosedError('The Redis Streams transport is closed'));
+    const { client, prefix, maxLen } = this.config;
+    // Resolves with the entry id once Redis replied (the client's own promise: no extra hop on the hot path).
+    if (maxLen === undefined) return client.call('XADD', prefix + message.topic, '*', FIELD, frame(message));
+    return client.call('XADD', prefix + message.topic, 'MAXLEN', '~', maxLen, '*', FIELD, frame(message));
   }
 
   async subscribe(
     options: TransportSubscribeOptions,
-    handle: (delivery: Delivery) => Promise<void>,
+    handle: DeliveryHandler,
     hooks: TransportHooks,
   ): Promise<TransportSubscription> {
     if (this.closed) throw new BusClosedError('The Redis Streams transport is closed');

@@ -17,6 +17,12 @@ export interface Delivery {
   release(): void;
 }
 
+/**
+ * How a transport hands a delivery to the bus: `undefined` back means it is finished already (the handler returned
+ * without a promise and succeeded), a promise means it is finished once that resolves (it never rejects).
+ */
+export type DeliveryHandler = (delivery: Delivery) => Promise<void> | undefined;
+
 /** What a {@link Transport} needs to start one subscription. */
 export interface TransportSubscribeOptions {
   readonly topic: string;
@@ -63,15 +69,17 @@ export interface Transport {
   readonly kind: string;
   /** Whether it supports consumer groups (and therefore the `group` and `startAt` options). */
   readonly supportsGroups: boolean;
-  /** Resolves once the transport has accepted the message (durably, for a durable transport). */
-  publish(message: WireMessage): Promise<void>;
+  /** Resolves once the transport has accepted the message (durably, for a durable transport), with any value. */
+  publish(message: WireMessage): Promise<unknown>;
   /**
    * Starts delivering the topic's messages to `handle`, at most `concurrency` at a time; resolves once the
-   * subscription is established (so that a message published afterwards reaches it). `handle` never rejects.
+   * subscription is established (so that a message published afterwards reaches it). `handle` never throws nor
+   * rejects; it returns `undefined` when the delivery is finished already (acknowledged or given back), else a
+   * promise that resolves once it is.
    */
   subscribe(
     options: TransportSubscribeOptions,
-    handle: (delivery: Delivery) => Promise<void>,
+    handle: DeliveryHandler,
     hooks: TransportHooks,
   ): Promise<TransportSubscription>;
   /** The lag of every consumer group of these topics. */
