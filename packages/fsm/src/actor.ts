@@ -1,5 +1,6 @@
 import { type Clock, describe, systemClock, type TimerHandle } from '@weft/reactor';
 import type { Delay, StateNode } from './compile';
+import { expected } from './errors';
 import { checkEvent, type ExecutableAction, MachineSnapshot, StateMachine } from './machine';
 import type { EventObject, PersistedDelay, PersistedSnapshot } from './types';
 
@@ -23,17 +24,17 @@ export interface ActorOptions<TContext, TValue extends string> {
 /** A listener of {@link Actor.subscribe}. */
 export type SnapshotListener<TContext, TValue extends string> = (snapshot: MachineSnapshot<TContext, TValue>) => void;
 
-interface TimerRecord {
-  readonly node: StateNode;
-  readonly delay: Delay;
-  readonly deadline: number;
-  handle: TimerHandle | null;
-}
-
+/** A pending delayed transition: `remainingMs` of `delay` (on `node`) is left. */
 interface PausedDelay {
   readonly node: StateNode;
   readonly delay: Delay;
   readonly remainingMs: number;
+}
+
+/** A scheduled delayed transition. */
+interface Timer extends PausedDelay {
+  readonly deadline: number;
+  handle: TimerHandle | undefined;
 }
 
 /**
@@ -51,31 +52,26 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
   #busy = true;
   #queue: EventObject[] | null = null;
   #listeners: SnapshotListener<TContext, TValue>[] | null = null;
-  #timers: TimerRecord[] | null = null;
-  /** Delays to schedule on start (restored), or what remained of them when stopped. */
+  #timers: Timer[] | null = null;
+  /**
+   * Delays to schedule on start (a restored actor), or what remained of them when stopped. `null` for a fresh
+   * actor: it schedules the delays of its initial states and runs the initial entry actions on start.
+   */
   #paused: PausedDelay[] | null = null;
-  #restored: boolean;
 
   /** @internal */
   constructor(machine: StateMachine<TContext, TEvent, TValue>, options: ActorOptions<TContext, TValue>) {
     this.machine = machine;
     this.#clock = options.clock ?? systemClock;
-    if (options.snapshot === undefined) {
-      this.#snapshot = machine.initialSnapshot;
-      this.#restored = false;
-    } else {
-      this.#snapshot = machine.resolveSnapshot(options.snapshot);
-      this.#restored = true;
-      this.#paused = restoreDelays(
-        machine as unknown as StateMachine<TContext, EventObject, TValue>,
-        this.#snapshot,
-        options.snapshot,
-        options.elapsedMs ?? 0,
-      );
-      if (this.#snapshot.status === 'stopped') {
-        this.#snapshot = new MachineSnapshot(machine.nodeOf(this.#snapshot), this.#snapshot.context, 'active');
-      }
+    const given = options.snapshot;
+    let snapshot = machine.initialSnapshot;
+    if (given !== undefined) {
+      snapshot = machine.resolveSnapshot(given);
+      this.#paused = restoreDelays(machine.nodeOf(snapshot), given, options.elapsedMs ?? 0);
+      if (snapshot.status === 'stopped')
+        snapshot = new MachineSnapshot(machine.nodeOf(snapshot), snapshot.context, 'active');
     }
+    this.#snapshot = snapshot;
   }
 
   /**
@@ -84,21 +80,17 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
    */
   start(): this {
     if (this.#started) return this;
+    const fresh = this.#paused === null;
+    const delays = this.#pending();
     this.#started = true;
+    this.#paused = null;
     if (this.#snapshot.status === 'active') {
-      if (this.#restored) {
-        const paused = this.#paused;
-        this.#paused = null;
-        if (paused !== null) for (const p of paused) this.#schedule(p.node, p.delay, p.remainingMs);
-      } else {
-        const actions = this.machine.initialActions;
-        this.#scheduleActive();
-        this.#run(actions as readonly ExecutableAction<unknown, EventObject>[]);
-      }
+      for (const p of delays) this.#schedule(p.node, p.delay, p.remainingMs);
+      if (fresh) this.#run(this.machine.initialActions as readonly ExecutableAction<unknown, EventObject>[]);
     }
     this.#busy = false;
-    const queue = this.#queue;
-    if (queue !== null && queue.length > 0) this.#process(queue.shift() as EventObject);
+    const first = this.#queue?.shift();
+    if (first !== undefined) this.#process(first);
     return this;
   }
 
@@ -108,12 +100,6 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
    */
   send(event: TEvent): void {
     checkEvent(event);
-    if (this.#busy) {
-      if (this.#queue === null) this.#queue = [event];
-      else this.#queue.push(event);
-      return;
-    }
-    if (this.#snapshot.status !== 'active') return;
     this.#process(event);
   }
 
@@ -126,8 +112,8 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
    * Calls `listener` with every new snapshot (not with the current one). Returns a function that unsubscribes.
    */
   subscribe(listener: SnapshotListener<TContext, TValue>): () => void {
-    if (typeof listener !== 'function') {
-      throw new TypeError(`listener: expected a function, got ${describe(listener)}`);
+    if (typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' && typeof listener !== 'function') {
+      throw expected('listener', 'a function', listener);
     }
     // Copy on write: a listener that unsubscribes (or subscribes) while being notified is safe.
     this.#listeners = this.#listeners === null ? [listener] : [...this.#listeners, listener];
@@ -147,14 +133,14 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
     const snapshot = this.#snapshot;
     if (snapshot.status === 'stopped') return;
     this.#paused = this.#pending();
-    this.#cancelAll();
+    this.#cancel(null);
     this.#started = true;
     this.#busy = false;
     this.#queue = null;
     this.#snapshot = new MachineSnapshot(this.machine.nodeOf(snapshot), snapshot.context, 'stopped');
     const listeners = this.#listeners;
     this.#listeners = null;
-    if (listeners !== null) for (const l of listeners) l(this.#snapshot);
+    notify(listeners, this.#snapshot);
   }
 
   /** True if the active state is `path` or inside it (`matches('halfOpen')` in `'halfOpen.probing'`). */
@@ -186,33 +172,33 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
 
   /** The pending delayed transitions with their remaining time: running, paused, or not started yet. */
   #pending(): PausedDelay[] {
-    if (this.#timers !== null) {
+    const timers = this.#timers;
+    if (timers !== null) {
       const now = this.#clock.now();
-      return this.#timers.map((t) => ({ node: t.node, delay: t.delay, remainingMs: Math.max(0, t.deadline - now) }));
+      return timers.map((t) => ({ node: t.node, delay: t.delay, remainingMs: Math.max(0, t.deadline - now) }));
     }
-    if (this.#paused !== null) return this.#paused;
-    if (!this.#started && !this.#restored && this.#snapshot.status === 'active') {
-      return activeDelays(this.machine.nodeOf(this.#snapshot));
-    }
-    return [];
+    return (
+      this.#paused ??
+      (this.#started || this.#snapshot.status !== 'active' ? [] : activeDelays(this.machine.nodeOf(this.#snapshot)))
+    );
   }
 
+  /** Handles `first` and then what was queued meanwhile; queues it if busy, ignores it unless active. */
   #process(first: EventObject): void {
+    if (this.#busy) {
+      if (this.#queue === null) this.#queue = [first];
+      else this.#queue.push(first);
+      return;
+    }
     this.#busy = true;
     try {
-      let event: EventObject | undefined = first;
-      while (event !== undefined) {
-        this.#handle(event);
-        if (this.#snapshot.status !== 'active') {
-          this.#queue = null;
-          break;
-        }
-        event = this.#queue?.shift();
+      for (let e: EventObject | undefined = first; e !== undefined; e = this.#queue?.shift()) {
+        if (this.#snapshot.status !== 'active') break;
+        this.#handle(e);
       }
-    } catch (error) {
-      this.#queue = null;
-      throw error;
     } finally {
+      // Drained, or dropped: once done or stopped, and after an error.
+      this.#queue = null;
       this.#busy = false;
     }
   }
@@ -225,16 +211,12 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
     const actions = step.actions;
     if (machine.timed) {
       for (const node of step.exited) this.#cancel(node);
-      for (const node of step.entered) this.#scheduleNode(node);
+      for (const node of step.entered) for (const delay of node.after as Delay[]) this.#schedule(node, delay, delay.ms);
     }
     this.#snapshot = next;
-    if (next.status === 'done') this.#cancelAll();
+    if (next.status === 'done') this.#cancel(null);
     if (actions !== null) this.#run(actions);
-    if (next !== previous) {
-      const listeners = this.#listeners;
-      if (listeners !== null)
-        for (let i = 0; i < listeners.length; i++) (listeners[i] as SnapshotListener<TContext, TValue>)(next);
-    }
+    if (next !== previous) notify(this.#listeners, next);
   }
 
   #run(actions: readonly ExecutableAction<unknown, EventObject>[]): void {
@@ -244,51 +226,41 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
     }
   }
 
-  #scheduleActive(): void {
-    for (const p of activeDelays(this.machine.nodeOf(this.#snapshot))) this.#schedule(p.node, p.delay, p.remainingMs);
-  }
-
-  #scheduleNode(node: StateNode): void {
-    for (const delay of node.after as Delay[]) this.#schedule(node, delay, delay.ms);
-  }
-
   #schedule(node: StateNode, delay: Delay, ms: number): void {
-    const record: TimerRecord = { node, delay, deadline: this.#clock.now() + ms, handle: null };
-    record.handle = this.#clock.setTimeout(() => this.#fire(record), ms);
-    if (this.#timers === null) this.#timers = [record];
-    else this.#timers.push(record);
+    const clock = this.#clock;
+    const timer: Timer = { node, delay, remainingMs: ms, deadline: clock.now() + ms, handle: undefined };
+    timer.handle = clock.setTimeout(() => {
+      const timers = this.#timers;
+      const index = timers === null ? -1 : timers.indexOf(timer);
+      if (index === -1) return;
+      (timers as Timer[]).splice(index, 1);
+      this.#process(delay.event);
+    }, ms);
+    if (this.#timers === null) this.#timers = [timer];
+    else this.#timers.push(timer);
   }
 
-  #fire(record: TimerRecord): void {
-    const timers = this.#timers;
-    const index = timers === null ? -1 : timers.indexOf(record);
-    if (index === -1) return;
-    (timers as TimerRecord[]).splice(index, 1);
-    if (this.#busy) {
-      if (this.#queue === null) this.#queue = [record.delay.event];
-      else this.#queue.push(record.delay.event);
-    } else if (this.#snapshot.status === 'active') {
-      this.#process(record.delay.event);
-    }
-  }
-
-  #cancel(node: StateNode): void {
+  /** Cancels the timers of `node`, or all of them for `null`. */
+  #cancel(node: StateNode | null): void {
     const timers = this.#timers;
     if (timers === null) return;
     for (let i = timers.length - 1; i >= 0; i--) {
-      const t = timers[i] as TimerRecord;
-      if (t.node === node) {
+      const t = timers[i] as Timer;
+      if (node === null || t.node === node) {
         this.#clock.clearTimeout(t.handle);
         timers.splice(i, 1);
       }
     }
+    if (node === null) this.#timers = null;
   }
+}
 
-  #cancelAll(): void {
-    if (this.#timers === null) return;
-    for (const t of this.#timers) this.#clock.clearTimeout(t.handle);
-    this.#timers = null;
-  }
+function notify<TContext, TValue extends string>(
+  listeners: readonly SnapshotListener<TContext, TValue>[] | null,
+  snapshot: MachineSnapshot<TContext, TValue>,
+): void {
+  if (listeners !== null)
+    for (let i = 0; i < listeners.length; i++) (listeners[i] as SnapshotListener<TContext, TValue>)(snapshot);
 }
 
 /** Every delay of the active states, outermost first, at its full length. */
@@ -300,39 +272,34 @@ function activeDelays(leaf: StateNode): PausedDelay[] {
   return delays;
 }
 
+/** The delays of a persisted snapshot, checked against the machine (the snapshot may come from storage). */
 function restoreDelays<TContext, TValue extends string>(
-  machine: StateMachine<TContext, EventObject, TValue>,
-  snapshot: MachineSnapshot<TContext, TValue>,
+  leaf: StateNode,
   given: PersistedSnapshot<TContext, TValue> | MachineSnapshot<TContext, TValue>,
   elapsedMs: number,
-): PausedDelay[] | null {
-  if (typeof elapsedMs !== 'number' || !Number.isFinite(elapsedMs) || elapsedMs < 0) {
-    throw new RangeError(`options.elapsedMs: expected a finite number of ms >= 0, got ${describe(elapsedMs)}`);
+): PausedDelay[] {
+  if (!(elapsedMs >= 0 && elapsedMs < Number.POSITIVE_INFINITY)) {
+    throw new RangeError(expected('options.elapsedMs', 'a finite number of ms >= 0', elapsedMs).message);
   }
-  const leaf = machine.nodeOf(snapshot);
-  if (given instanceof MachineSnapshot) return activeDelays(leaf);
   const list: unknown = (given as { delayed?: unknown }).delayed;
-  if (list === undefined) return activeDelays(leaf);
-  if (!Array.isArray(list)) {
-    throw new TypeError(`options.snapshot.delayed: expected an array, got ${describe(list)}`);
-  }
-  const delays: PausedDelay[] = [];
-  list.forEach((entry: unknown, i) => {
-    const where = `options.snapshot.delayed[${i}]`;
-    const { state, delayMs, remainingMs } = (entry ?? {}) as Partial<PersistedDelay>;
-    let node: StateNode | null = leaf;
-    while (node !== null && (node.path === '' ? '#' : node.path) !== state) node = node.parent;
-    const delay = node?.after?.find((d) => d.ms === delayMs);
-    if (node === null || delay === undefined) {
-      throw new TypeError(`${where}: no delay of ${describe(delayMs)} ms on active state ${describe(state)}`);
-    }
-    if (typeof remainingMs !== 'number' || !Number.isFinite(remainingMs) || remainingMs < 0) {
-      throw new TypeError(`${where}.remainingMs: expected a finite number >= 0, got ${describe(remainingMs)}`);
-    }
-    delays.push({ node, delay, remainingMs: Math.max(0, remainingMs - elapsedMs) });
-  });
-  // Timers with equal delays fire in scheduling order, so scheduling by remaining time keeps deadline order.
-  return delays.sort((a, b) => a.remainingMs - b.remainingMs);
+  if (given instanceof MachineSnapshot || list === undefined) return activeDelays(leaf);
+  if (!Array.isArray(list)) throw expected('options.snapshot.delayed', 'an array', list);
+  return list
+    .map((entry: unknown, i): PausedDelay => {
+      const where = `options.snapshot.delayed[${i}]`;
+      const { state, delayMs, remainingMs } = (entry ?? {}) as Partial<PersistedDelay>;
+      let node: StateNode | null = leaf;
+      while (node !== null && (node.path || '#') !== state) node = node.parent;
+      const delay = node?.after?.find((d) => d.ms === delayMs);
+      if (delay === undefined) {
+        throw new TypeError(`${where}: no delay of ${describe(delayMs)} ms on active state ${describe(state)}`);
+      }
+      if (!(typeof remainingMs === 'number' && remainingMs >= 0 && remainingMs < Number.POSITIVE_INFINITY)) {
+        throw expected(`${where}.remainingMs`, 'a finite number >= 0', remainingMs);
+      }
+      return { node: node as StateNode, delay, remainingMs: Math.max(0, remainingMs - elapsedMs) };
+    })
+    .sort((a, b) => a.remainingMs - b.remainingMs); // timers of equal delay fire in scheduling order
 }
 
 /**
@@ -358,21 +325,20 @@ export function createActor<TContext, TEvent extends EventObject, TValue extends
   machine: StateMachine<TContext, TEvent, TValue>,
   options: ActorOptions<TContext, TValue> = {},
 ): Actor<TContext, TEvent, TValue> {
-  if (!(machine instanceof StateMachine)) {
-    throw new TypeError(`machine: expected a machine made by createMachine, got ${describe(machine)}`);
-  }
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`options: expected an object, got ${describe(options)}`);
-  }
-  const clock = options.clock;
-  if (
-    clock !== undefined &&
-    (typeof clock !== 'object' ||
-      clock === null ||
-      typeof clock.setTimeout !== 'function' ||
-      typeof clock.now !== 'function')
-  ) {
-    throw new TypeError(`options.clock: expected a Clock (now, setTimeout, clearTimeout), got ${describe(clock)}`);
+  // Development only (bundlers drop this block from production builds), like the config validation.
+  if (typeof process !== 'undefined' && process.env.NODE_ENV !== 'production') {
+    if (!(machine instanceof StateMachine)) throw expected('machine', 'a machine made by createMachine', machine);
+    if (typeof options !== 'object' || options === null) throw expected('options', 'an object', options);
+    const clock = options.clock;
+    if (
+      clock !== undefined &&
+      (typeof clock !== 'object' ||
+        clock === null ||
+        typeof clock.setTimeout !== 'function' ||
+        typeof clock.now !== 'function')
+    ) {
+      throw expected('options.clock', 'a Clock (now, setTimeout, clearTimeout)', clock);
+    }
   }
   return new Actor(machine, options);
 }

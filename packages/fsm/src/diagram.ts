@@ -12,7 +12,7 @@ interface Edge {
 }
 
 function label(t: Transition): string {
-  const guard = t.guard === null ? '' : ` [${t.guard.name || 'guard'}]`;
+  const guard = t.guard === undefined ? '' : ` [${t.guard.name || 'guard'}]`;
   return `${t.label}${guard}`;
 }
 

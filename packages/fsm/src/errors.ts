@@ -1,3 +1,5 @@
+import { describe } from '@weft/reactor';
+
 /**
  * Thrown by `createMachine` for an invalid config: `problems` lists every problem found, each prefixed by
  * its path in the config (`states.open.on.RESET.target: unknown state "opne"`), and so does the message.
@@ -37,3 +39,7 @@ export class EventlessLoopError extends Error {
 export function isEventlessLoopError(error: unknown): error is EventlessLoopError {
   return (error as { code?: unknown } | null)?.code === 'ERR_WEFT_FSM_EVENTLESS_LOOP';
 }
+
+/** The `TypeError` `where: expected <what>, got <value>`, the shape of every bad-input message. @internal */
+export const expected = (where: string, what: string, value: unknown): TypeError =>
+  new TypeError(`${where}: expected ${what}, got ${describe(value)}`);

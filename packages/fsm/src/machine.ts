@@ -1,13 +1,5 @@
-import { describe } from '@weft/reactor';
-import {
-  allNodes,
-  type CompiledAction,
-  compileMachine,
-  initialEntry,
-  type StateNode,
-  type Transition,
-} from './compile';
-import { EventlessLoopError, MachineConfigError } from './errors';
+import { type CompiledAction, compileMachine, type StateNode, type Transition } from './compile';
+import { EventlessLoopError, expected, MachineConfigError } from './errors';
 import type {
   EventFor,
   EventObject,
@@ -19,6 +11,7 @@ import type {
   StateValueOf,
   SystemEvent,
 } from './types';
+import { validateConfig } from './validate';
 
 /** Eventless transitions taken in a row before the machine gives up with {@link EventlessLoopError}. */
 const MAX_EVENTLESS_STEPS = 100;
@@ -109,7 +102,7 @@ export class Step {
 /** Throws the `TypeError` for a malformed event. @internal */
 export function checkEvent(event: unknown): asserts event is EventObject {
   if (typeof event !== 'object' || event === null || typeof (event as EventObject).type !== 'string') {
-    throw new TypeError(`event: expected an object with a string "type", got ${describe(event)}`);
+    throw expected('event', 'an object with a string "type"', event);
   }
 }
 
@@ -130,33 +123,26 @@ export class StateMachine<TContext, TEvent extends EventObject, TValue extends s
   readonly timed: boolean;
   /** @internal The step scratch of the last `step`, read by the actor right after the call. */
   last: Step = new Step();
-  readonly #nodes = new Map<string, StateNode>();
+  readonly #nodes: Map<string, StateNode>;
   #scratch: Step = this.last;
   #busy = false;
 
   /** @internal */
-  constructor(id: string, root: StateNode, context: TContext) {
+  constructor(id: string, config: Record<string, unknown>) {
     this.id = id;
+    const { root, nodes } = compileMachine(config, id);
     this.root = root;
-    let timed = false;
-    for (const node of allNodes(root)) {
-      if (node.children === null) this.#nodes.set(node.path, node);
-      if (node.after !== null) timed = true;
-    }
-    this.timed = timed || root.after !== null;
+    this.#nodes = nodes;
+    this.timed = root.after !== null || [...nodes.values()].some((node) => node.after !== null);
     const step = this.#scratch;
-    const { entry, leaf } = initialEntry(root);
-    step.leaf = leaf;
-    step.context = context;
-    step.actions = null;
-    for (const node of entry) if (node.entry !== null) runActions(node.entry, INIT_EVENT, step);
+    step.context = config.context;
+    // The initial entry: the root, then down the `initial`s.
+    for (let node: StateNode | null = root; node !== null; node = node.initial) {
+      if (node.entry !== null) runActions(node.entry, INIT_EVENT, step);
+      step.leaf = node;
+    }
     settle(step, INIT_EVENT);
-    const initialLeaf = step.leaf as StateNode;
-    this.initialSnapshot = new MachineSnapshot(
-      initialLeaf,
-      step.context as TContext,
-      initialLeaf.done ? 'done' : 'active',
-    );
+    this.initialSnapshot = snapshotOf(step);
     this.initialActions = (step.actions ?? NO_ACTIONS) as this['initialActions'];
     step.actions = null;
   }
@@ -196,16 +182,14 @@ export class StateMachine<TContext, TEvent extends EventObject, TValue extends s
       const node = nodeOf(snapshot);
       if (node !== undefined && node.root === this.root) return snapshot;
     }
-    if (typeof snapshot !== 'object' || snapshot === null) {
-      throw new TypeError(`snapshot: expected a snapshot object, got ${describe(snapshot)}`);
-    }
+    if (typeof snapshot !== 'object' || snapshot === null) throw expected('snapshot', 'a snapshot object', snapshot);
     const node = this.#nodes.get(snapshot.value);
-    if (node === undefined) {
-      throw new TypeError(`snapshot.value: expected a state of machine "${this.id}", got ${describe(snapshot.value)}`);
+    if (node === undefined || node.children !== null) {
+      throw expected('snapshot.value', `a state of machine "${this.id}"`, snapshot.value);
     }
     const status = snapshot.status;
     if (status !== 'active' && status !== 'done' && status !== 'stopped') {
-      throw new TypeError(`snapshot.status: expected 'active', 'done' or 'stopped', got ${describe(status)}`);
+      throw expected('snapshot.status', "'active', 'done' or 'stopped'", status);
     }
     return new MachineSnapshot(node, snapshot.context, status);
   }
@@ -213,11 +197,6 @@ export class StateMachine<TContext, TEvent extends EventObject, TValue extends s
   /** @internal The state node of a snapshot of this machine. */
   nodeOf(snapshot: MachineSnapshot<TContext, TValue>): StateNode {
     return nodeOf(snapshot) as StateNode;
-  }
-
-  /** @internal Looks up a leaf by path. */
-  leafAt(path: string): StateNode | undefined {
-    return this.#nodes.get(path);
   }
 
   /** @internal The first enabled transition for `event`, or null. */
@@ -248,9 +227,9 @@ export class StateMachine<TContext, TEvent extends EventObject, TValue extends s
       step.context = snapshot.context;
       take(transition, event, step);
       settle(step, event);
-      const next = step.leaf as StateNode;
-      if (next === leaf && step.context === snapshot.context && transition.target === null) return snapshot;
-      return new MachineSnapshot(next, step.context as TContext, next.done ? 'done' : 'active');
+      return step.leaf === leaf && step.context === snapshot.context && transition.target === null
+        ? snapshot
+        : snapshotOf(step);
     } finally {
       if (!reentrant) this.#busy = false;
       this.last = step;
@@ -258,10 +237,15 @@ export class StateMachine<TContext, TEvent extends EventObject, TValue extends s
   }
 }
 
+function snapshotOf<TContext, TValue extends string>(step: Step): MachineSnapshot<TContext, TValue> {
+  const leaf = step.leaf as StateNode;
+  return new MachineSnapshot(leaf, step.context as TContext, leaf.done ? 'done' : 'active');
+}
+
 function enabled(candidates: readonly Transition[], context: unknown, event: EventObject): Transition | null {
   for (let i = 0; i < candidates.length; i++) {
     const t = candidates[i] as Transition;
-    if (t.guard === null || t.guard(context, event) === true) return t;
+    if (t.guard === undefined || t.guard(context, event) === true) return t;
   }
   return null;
 }
@@ -269,7 +253,7 @@ function enabled(candidates: readonly Transition[], context: unknown, event: Eve
 function runActions(actions: readonly CompiledAction[], event: EventObject, step: Step): void {
   for (let i = 0; i < actions.length; i++) {
     const action = actions[i] as CompiledAction;
-    if (action.assigner !== null) {
+    if (action.assigner !== undefined) {
       step.context = { ...(step.context as object), ...action.assigner(step.context, event) };
     } else {
       const bound = new ExecutableAction(action.fn, step.context, event);
@@ -302,7 +286,7 @@ function take(t: Transition, event: EventObject, step: Step): void {
     if (n.entry !== null) runActions(n.entry, event, step);
     if (n.after !== null) step.entered.push(n);
   }
-  step.leaf = t.leaf;
+  step.leaf = t.leaf as StateNode;
 }
 
 function settle(step: Step, event: EventObject): void {
@@ -348,16 +332,16 @@ export function createMachine<
   config: MachineConfig<TContext, TType> & { readonly states: StateTree<TTree> },
 ): StateMachine<TContext, EventFor<TType>, StateValueOf<TTree>> {
   if (typeof config !== 'object' || config === null || Array.isArray(config)) {
-    throw new TypeError(`config: expected a machine config object, got ${describe(config)}`);
+    throw expected('config', 'a machine config object', config);
   }
   const raw = config as unknown as Record<string, unknown>;
-  const problems: string[] = [];
-  const id = raw.id;
-  if (id !== undefined && (typeof id !== 'string' || id === '')) {
-    problems.push(`id: expected a non-empty string, got ${describe(id)}`);
+  const name = typeof raw.id === 'string' && raw.id !== '' ? raw.id : 'machine';
+  // Development only (bundlers drop this block from production builds): report every problem at once. In
+  // production the compiler still throws for the first cheap-to-catch problem. `typeof process` keeps this
+  // safe where there is no `process` (a browser without a bundler), which then runs the production path.
+  if (typeof process !== 'undefined' && process.env.NODE_ENV !== 'production') {
+    const problems = validateConfig(raw);
+    if (problems.length > 0) throw new MachineConfigError(name, problems);
   }
-  const name = typeof id === 'string' && id !== '' ? id : 'machine';
-  const root = compileMachine(raw, problems);
-  if (problems.length > 0) throw new MachineConfigError(name, problems);
-  return new StateMachine(name, root, raw.context as TContext);
+  return new StateMachine(name, raw);
 }
