@@ -4,7 +4,7 @@
  * 1. Stages the guides (docs/index.md, docs/guides/*.md, docs/architecture.md) into node_modules/.cache/weft-docs/,
  *    expanding their generation markers (see `expand`): runnable examples, API tables from the package READMEs,
  *    state diagrams from the machines the packages run, the package graph, the gateway config fields from the
- *    JSON Schema and the benchmark charts from docs/benchmarks.json.
+ *    JSON Schema and the benchmark charts (docs/benchmarks.json, drawn from the results in docs/bench/).
  * 2. Runs typedoc (tools/typedoc.json: the API of every package) with the staged guides as project documents.
  * 3. Copies the mermaid bundle next to the theme's script, which renders the diagrams in the browser.
  *
@@ -14,8 +14,9 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, extname, join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import type { BenchResults } from '../bench/results';
 import { repoRoot } from '../workspace';
-import { type BenchmarkFigures, renderChart, validateFigures } from './charts';
+import { type Chart, renderChart, resolveChart, validateSpecs } from './charts';
 import { packageGraph, packageTable, stateDiagrams } from './diagrams';
 import { apiSection } from './readme';
 import { type JsonSchema, schemaToMarkdown } from './schema-doc';
@@ -66,14 +67,31 @@ function unavailable(what: string, error: unknown): string {
   return `> **${what} could not be generated at this build** (${message.split('\n')[0]}).`;
 }
 
-let figures: BenchmarkFigures | undefined;
-function benchmarkFigures(): BenchmarkFigures {
-  figures ??= validateFigures(JSON.parse(readFileSync(join(docsDir, 'benchmarks.json'), 'utf8')));
-  return figures;
+let charts: Chart[] | undefined;
+/** The charts of docs/benchmarks.json, their values read from the recorded results in docs/bench/. */
+function benchmarkCharts(): Chart[] {
+  if (charts !== undefined) return charts;
+  const specs = validateSpecs(JSON.parse(readFileSync(join(docsDir, 'benchmarks.json'), 'utf8')));
+  const results = new Map<string, BenchResults>();
+  charts = specs.charts.map((spec) => {
+    let recorded = results.get(spec.results);
+    if (recorded === undefined) {
+      const file = join(docsDir, 'bench', `${spec.results}.json`);
+      if (!existsSync(file)) {
+        throw new Error(
+          `chart "${spec.id}": docs/bench/${spec.results}.json is missing (pnpm bench:record ${spec.results})`,
+        );
+      }
+      recorded = JSON.parse(readFileSync(file, 'utf8')) as BenchResults;
+      results.set(spec.results, recorded);
+    }
+    return resolveChart(spec, recorded);
+  });
+  return charts;
 }
 
 function chartImage(id: string, fromFile: string): string {
-  const chart = benchmarkFigures().charts.find((c) => c.id === id);
+  const chart = benchmarkCharts().find((c) => c.id === id);
   if (!chart) throw new Error(`docs/benchmarks.json has no chart "${id}"`);
   const target = relative(dirname(fromFile), join(stageDir, 'charts', `${id}.svg`))
     .split('\\')
@@ -136,9 +154,9 @@ async function replacement(kind: string, arg: string, sourceFile: string, staged
     case 'chart':
       return chartImage(arg, stagedFile);
     case 'charts': {
-      const charts = benchmarkFigures().charts.filter((c) => arg === 'all' || c.package === arg);
-      if (charts.length === 0) return '_No benchmark figures recorded yet._';
-      return charts.map((c) => chartImage(c.id, stagedFile)).join('\n\n');
+      const shown = benchmarkCharts().filter((c) => arg === 'all' || c.package === arg);
+      if (shown.length === 0) return '_No benchmark figures recorded yet._';
+      return shown.map((c) => chartImage(c.id, stagedFile)).join('\n\n');
     }
     case 'server-metrics':
       try {
@@ -196,8 +214,8 @@ async function validateConfigBlocks(markdown: string, file: string): Promise<voi
 async function stage(): Promise<string[]> {
   rmSync(stageDir, { recursive: true, force: true });
   mkdirSync(join(stageDir, 'charts'), { recursive: true });
-  for (const chart of benchmarkFigures().charts) {
-    writeFileSync(join(stageDir, 'charts', `${chart.id}.svg`), renderChart(chart, benchmarkFigures().machine));
+  for (const chart of benchmarkCharts()) {
+    writeFileSync(join(stageDir, 'charts', `${chart.id}.svg`), renderChart(chart));
   }
   const staged: string[] = [];
   const all = ['index.md', ...guideOrder];
@@ -262,7 +280,7 @@ async function main(): Promise<number> {
   const strict = process.argv.includes('--strict');
   const started = performance.now();
   const documents = await stage();
-  console.log(`docs: staged ${documents.length} guides and ${benchmarkFigures().charts.length} charts`);
+  console.log(`docs: staged ${documents.length} guides and ${benchmarkCharts().length} charts`);
   if (!runTypedoc(documents)) {
     console.error('docs: typedoc failed');
     return 1;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatValue, renderChart, validateFigures } from './charts';
+import { type BenchResults, fromVitestReport, jsonTarget, withoutJson } from '../bench/results';
+import { type ChartSpec, formatValue, renderChart, resolveChart, validateSpecs } from './charts';
 import { transitiveReduction } from './diagrams';
 import { scanHtml } from './html';
 import { apiSection, apiTable, checkReadme, codeBlocks, runnableExample, sections } from './readme';
@@ -166,33 +167,88 @@ describe('schema-doc', () => {
 });
 
 describe('charts', () => {
-  const figures = {
-    machine: 'test machine',
+  const results: BenchResults = {
+    command: 'pnpm vitest bench --run --project x',
+    recorded: '2026-11-23T04:00:00.000Z',
+    node: 'v20.20.2',
+    machine: '2 × Test CPU',
+    groups: [
+      {
+        name: 'send',
+        benchmarks: [
+          { name: 'weft', hz: 27_000, mean: 0.037 },
+          { name: 'peer', hz: 1_060, mean: 0.94 },
+          { name: 'bare', hz: 50_000, mean: 0.02 },
+        ],
+      },
+      { name: 'other', benchmarks: [{ name: 'weft', hz: 10 }] },
+    ],
+  };
+  const specs = {
     charts: [
       {
         id: 'a-chart',
         package: '@weft/x',
         title: 'A & B <fast>',
-        unit: 'ops/s',
+        unit: 'events/s',
         better: 'higher',
-        source: 'packages/x/README.md',
+        results: 'x',
+        group: 'send',
+        metric: 'hz',
+        scale: 100,
         bars: [
-          { label: 'weft', value: 2_700_000, weft: true },
-          { label: 'peer', value: 106_000 },
+          { label: 'weft', bench: 'weft', weft: true },
+          { label: 'peer', bench: 'peer' },
         ],
       },
     ],
   };
+  const spec = () => structuredClone(specs.charts[0]!) as ChartSpec;
 
-  it('validates the figures and names the first bad field', () => {
-    expect(validateFigures(figures).charts).toHaveLength(1);
-    const bad = structuredClone(figures);
-    (bad.charts[0] as { bars: { value: unknown }[] }).bars[1]!.value = 'fast';
-    expect(() => validateFigures(bad)).toThrow(
-      'benchmarks.json: charts[0].bars[1].value: expected a finite number ≥ 0, got "fast"',
+  it('validates the specs and names the first bad field', () => {
+    expect(validateSpecs(specs).charts).toHaveLength(1);
+    const bad = structuredClone(specs);
+    (bad.charts[0]!.bars[1] as { bench: unknown }).bench = 7;
+    expect(() => validateSpecs(bad)).toThrow(
+      'benchmarks.json: charts[0].bars[1].bench: expected a non-empty string, got 7',
     );
-    const dup = { ...figures, charts: [figures.charts[0], figures.charts[0]] };
-    expect(() => validateFigures(dup)).toThrow(/charts\[1\]\.id: expected a unique id/);
+    const copied = structuredClone(specs);
+    (copied.charts[0]!.bars[0] as { value?: number }).value = 2_700_000;
+    expect(() => validateSpecs(copied)).toThrow(/bars\[0\]\.value: expected no hand-written value/);
+    const dup = { charts: [specs.charts[0], specs.charts[0]] };
+    expect(() => validateSpecs(dup)).toThrow(/charts\[1\]\.id: expected a unique id/);
+  });
+
+  it('reads every value from the results, scaled, as ratios or as overheads', () => {
+    const chart = resolveChart(spec(), results);
+    expect(chart.bars).toEqual([
+      { label: 'weft', value: 2_700_000, weft: true },
+      { label: 'peer', value: 106_000 },
+    ]);
+    expect(chart.source).toBe('pnpm vitest bench --run --project x');
+    expect(chart.machine).toBe('2026-11-23, Node 20.20.2, 2 × Test CPU');
+    const ratio = resolveChart({ ...spec(), relativeTo: 'peer' }, results);
+    expect(ratio.bars.map((b) => b.value)).toEqual([27_000 / 1_060, 1]);
+    const overhead = resolveChart(
+      { ...spec(), metric: 'mean', minus: 'bare', scale: 1e6, bars: [{ label: 'weft', bench: 'weft' }] },
+      results,
+    );
+    expect(overhead.bars[0]!.value).toBeCloseTo(17_000, 6);
+    const across = resolveChart({ ...spec(), bars: [{ label: 'w', bench: 'weft', group: 'other' }] }, results);
+    expect(across.bars[0]!.value).toBe(1_000);
+  });
+
+  it('fails on a group, benchmark or metric the results do not have', () => {
+    expect(() => resolveChart({ ...spec(), group: 'gone' }, results)).toThrow(
+      'chart "a-chart" (docs/bench/x.json): no group "gone"; it has "send", "other"',
+    );
+    expect(() => resolveChart({ ...spec(), bars: [{ label: 'n', bench: 'renamed' }] }, results)).toThrow(
+      'group "send" has no benchmark "renamed"; it has "weft", "peer", "bare"',
+    );
+    expect(() => resolveChart({ ...spec(), metric: 'p75' }, results)).toThrow('"weft" in "send" has no numeric "p75"');
+    expect(() => resolveChart({ ...spec(), metric: 'mean', minus: 'peer' }, results)).toThrow(
+      /not a finite number ≥ 0/,
+    );
   });
 
   it('formats values for reading', () => {
@@ -203,13 +259,45 @@ describe('charts', () => {
   });
 
   it('draws escaped, proportional bars', () => {
-    const svg = renderChart(validateFigures(figures).charts[0]!, 'test machine');
+    const svg = renderChart(resolveChart(spec(), results));
     expect(svg).toMatch(/^<svg xmlns='http:\/\/www.w3.org\/2000\/svg'/);
     expect(svg).toContain('A &amp; B &lt;fast&gt;');
-    expect(svg).toContain('higher is better · test machine');
+    expect(svg).toContain('higher is better · 2026-11-23, Node 20.20.2, 2 × Test CPU');
+    expect(svg).toContain('source: pnpm vitest bench --run --project x');
     const widths = [...svg.matchAll(/<rect x='\d+' y='\d+' width='([\d.]+)'/g)].map((m) => Number(m[1]));
     expect(widths).toHaveLength(2);
-    expect(widths[0]! / widths[1]!).toBeCloseTo(2_700_000 / 106_000, 0);
+    expect(widths[0]! / widths[1]!).toBeCloseTo(27_000 / 1_060, 0);
+  });
+});
+
+describe('bench results', () => {
+  it('turns a vitest bench report into named groups with the figures charts read', () => {
+    const groups = fromVitestReport({
+      files: [
+        {
+          filepath: '/repo/packages/x/bench/x.bench.ts',
+          groups: [
+            {
+              fullName: 'bench/x.bench.ts > emit > 3 listeners',
+              benchmarks: [{ name: 'weft', hz: 10, mean: 0.1, samples: [1, 2], rank: 1, p75: 0.09 }],
+            },
+            { fullName: 'bench/x.bench.ts', benchmarks: [{ name: 'top', hz: Number.NaN, mean: 2 }] },
+          ],
+        },
+      ],
+    });
+    expect(groups).toEqual([
+      { name: 'emit > 3 listeners', benchmarks: [{ name: 'weft', hz: 10, mean: 0.1, p75: 0.09 }] },
+      { name: 'x.bench.ts', benchmarks: [{ name: 'top', mean: 2 }] },
+    ]);
+    expect(() => fromVitestReport({} as never)).toThrow('vitest bench report: expected an object with a "files" array');
+  });
+
+  it("reads --json <file> from a script's arguments", () => {
+    expect(jsonTarget(['node', 'x.ts', '3', '--json', 'out.json'])).toBe('out.json');
+    expect(jsonTarget(['node', 'x.ts'])).toBeUndefined();
+    expect(() => jsonTarget(['node', 'x.ts', '--json'])).toThrow('--json: expected a file path after it');
+    expect(withoutJson(['3', '--json', 'out.json', '200'])).toEqual(['3', '200']);
   });
 });
 

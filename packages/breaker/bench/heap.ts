@@ -1,8 +1,10 @@
 // Heap bytes per breaker: `node --expose-gc --import tsx packages/breaker/bench/heap.ts` (from the repo root).
 // Each library is measured in a fresh child process: COUNT breakers configured alike (see peers.ts) are kept
 // alive, and the growth of the heap plus external memory (typed-array storage) is divided by their number.
+// `--json <file>` also writes the figures as weft's bench results (`pnpm bench:record breaker-heap`).
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { benchResults, jsonTarget, writeBenchResults } from '../../../tools/bench/results';
 import { cockatielBreaker, opossumBreaker, weftBreaker, weftCountBreaker } from './peers';
 
 const COUNT = 20_000;
@@ -37,15 +39,25 @@ function measure(name: string): void {
   gc();
   const bytes = (used() - before) / COUNT;
   console.log(`${name.padEnd(44)} ${bytes.toFixed(0).padStart(6)} B per breaker`);
+  console.log(JSON.stringify({ name, bytes }));
   if (dispose !== undefined) for (const breaker of keep) dispose(breaker as never);
 }
 
+const json = jsonTarget();
 const only = process.argv[2];
-if (only !== undefined) {
+if (only !== undefined && only !== '--json') {
   measure(only);
 } else {
-  for (const name of Object.keys(subjects)) {
-    const output = execFileSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), name]);
-    process.stdout.write(output);
+  const benchmarks = Object.keys(subjects).map((name) => {
+    const output = execFileSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), name], {
+      encoding: 'utf8',
+    });
+    const [line, record] = output.trim().split('\n');
+    console.log(line);
+    return JSON.parse(record as string) as { name: string; bytes: number };
+  });
+  if (json !== undefined) {
+    const command = 'node --expose-gc --import tsx packages/breaker/bench/heap.ts';
+    writeBenchResults(json, benchResults(command, [{ name: `heap per breaker (${COUNT} kept alive)`, benchmarks }]));
   }
 }

@@ -1,11 +1,20 @@
 // IPC request/response throughput: @weft/cluster's worker.request()/sup.handle() vs rate-limiter-flexible's
 // RateLimiterCluster, both answering with a RateLimiterMemory in the primary. Each runs in its own primary process.
-// Run: pnpm exec tsx --conditions=source packages/cluster/bench/ipc.ts [rounds] [durationMs]
+// Run: pnpm exec tsx --conditions=source packages/cluster/bench/ipc.ts [rounds] [durationMs] [--json <file>]
+// (`--json` also writes the figures as weft's bench results: `pnpm bench:record cluster-ipc`.)
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import {
+  type BenchGroup,
+  benchResults,
+  jsonTarget,
+  withoutJson,
+  writeBenchResults,
+} from '../../../tools/bench/results';
 
-const rounds = Number(process.argv[2] ?? 3);
-const durationMs = process.argv[3] ?? '2000';
+const positional = withoutJson(process.argv.slice(2));
+const rounds = Number(positional[0] ?? 3);
+const durationMs = positional[1] ?? '2000';
 const primary = fileURLToPath(new URL('./ipc-primary.ts', import.meta.url));
 
 interface Result {
@@ -29,6 +38,7 @@ for (let i = 0; i < rounds; i++) {
   results.rlf.push(run('rlf'));
 }
 const k = (n: number) => `${(n / 1000).toFixed(1)} k/s`;
+const groups: BenchGroup[] = [];
 for (const field of ['sequential', 'concurrent'] as const) {
   const weft = median(results.weft.map((r) => r[field]));
   const rlf = median(results.rlf.map((r) => r[field]));
@@ -36,5 +46,17 @@ for (const field of ['sequential', 'concurrent'] as const) {
   console.log(
     `${label.padEnd(26)} @weft/cluster ${k(weft).padStart(10)}   RateLimiterCluster ${k(rlf).padStart(10)}   ratio ${(weft / rlf).toFixed(2)}x`,
   );
+  groups.push({
+    name: label,
+    benchmarks: [
+      { name: '@weft/cluster', requestsPerSecond: weft },
+      { name: 'RateLimiterCluster', requestsPerSecond: rlf },
+    ],
+  });
+}
+const json = jsonTarget();
+if (json !== undefined) {
+  const command = `pnpm exec tsx --conditions=source packages/cluster/bench/ipc.ts ${rounds} ${durationMs}`;
+  writeBenchResults(json, benchResults(`${command} (median of ${rounds} rounds)`, groups));
 }
 console.log(`(median of ${rounds} rounds of ${durationMs} ms each)`);

@@ -1,6 +1,8 @@
 // CPU time (user + system) of each benchmark case, cases interleaved round by round and the median reported:
 // on a busy shared machine this is steadier than wall time. Run:
-// node --import tsx --conditions=source packages/streams/bench/cpu.ts
+// node --import tsx --conditions=source packages/streams/bench/cpu.ts [--json <file>]
+// (`--json` also writes the figures as weft's bench results: `pnpm bench:record streams-cpu`.)
+import { type BenchGroup, benchResults, jsonTarget, writeBenchResults } from '../../../tools/bench/results';
 import { byteCases, type Case, OBJECTS, objectCases } from './cases';
 
 const ROUNDS = 7; // plus one warm-up round
@@ -12,6 +14,7 @@ const groups: [string, Record<string, Case>][] = [
 
 const median = (values: number[]) => values.slice().sort((a, b) => a - b)[values.length >> 1] ?? Number.NaN;
 
+const recorded: BenchGroup[] = [];
 for (const [title, cases] of groups) {
   const names = Object.keys(cases).filter((name) => !(title.includes('objects') && name === 'WHATWG streams'));
   const cpu = new Map<string, number[]>(names.map((name) => [name, []]));
@@ -29,4 +32,16 @@ for (const [title, cases] of groups) {
     return `${name} ${ms.toFixed(1)} ms (${(ms / node).toFixed(2)})`;
   });
   console.log(`${title}: ${row.join(', ')}`);
+  recorded.push({
+    name: title,
+    benchmarks: names.map((name) => {
+      const cpuMs = median(cpu.get(name) ?? []);
+      return { name, cpuMs, relative: cpuMs / node };
+    }),
+  });
+}
+const json = jsonTarget();
+if (json !== undefined) {
+  const command = 'node --import tsx --conditions=source packages/streams/bench/cpu.ts';
+  writeBenchResults(json, benchResults(`${command} (median CPU ms of ${ROUNDS} interleaved rounds)`, recorded));
 }
