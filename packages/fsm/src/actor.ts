@@ -1,7 +1,7 @@
 import { type Clock, describe, systemClock, type TimerHandle } from '@weft/reactor';
 import type { Delay, StateNode } from './compile';
 import { expected } from './errors';
-import { checkEvent, type ExecutableAction, MachineSnapshot, StateMachine } from './machine';
+import { checkEvent, type ExecutableAction, MachineSnapshot, nodeOf, StateMachine, withStatus } from './machine';
 import type { EventObject, PersistedDelay, PersistedSnapshot } from './types';
 
 /** Options of {@link createActor}. */
@@ -24,17 +24,17 @@ export interface ActorOptions<TContext, TValue extends string> {
 /** A listener of {@link Actor.subscribe}. */
 export type SnapshotListener<TContext, TValue extends string> = (snapshot: MachineSnapshot<TContext, TValue>) => void;
 
-/** A pending delayed transition: `remainingMs` of `delay` (on `node`) is left. */
+/** A pending delayed transition and what is left of it. */
 interface PausedDelay {
-  readonly node: StateNode;
   readonly delay: Delay;
   readonly remainingMs: number;
 }
 
 /** A scheduled delayed transition. */
-interface Timer extends PausedDelay {
+interface Timer {
+  readonly delay: Delay;
   readonly deadline: number;
-  handle: TimerHandle | undefined;
+  handle?: TimerHandle;
 }
 
 /**
@@ -67,9 +67,8 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
     let snapshot = machine.initialSnapshot;
     if (given !== undefined) {
       snapshot = machine.resolveSnapshot(given);
-      this.#paused = restoreDelays(machine.nodeOf(snapshot), given, options.elapsedMs ?? 0);
-      if (snapshot.status === 'stopped')
-        snapshot = new MachineSnapshot(machine.nodeOf(snapshot), snapshot.context, 'active');
+      this.#paused = restoreDelays(nodeOf(snapshot) as StateNode, given, options.elapsedMs ?? 0);
+      if (snapshot.status === 'stopped') snapshot = withStatus(snapshot, 'active');
     }
     this.#snapshot = snapshot;
   }
@@ -85,7 +84,7 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
     this.#started = true;
     this.#paused = null;
     if (this.#snapshot.status === 'active') {
-      for (const p of delays) this.#schedule(p.node, p.delay, p.remainingMs);
+      for (const p of delays) this.#schedule(p.delay, p.remainingMs);
       if (fresh) this.#run(this.machine.initialActions as readonly ExecutableAction<unknown, EventObject>[]);
     }
     this.#busy = false;
@@ -116,12 +115,10 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
       throw expected('listener', 'a function', listener);
     }
     // Copy on write: a listener that unsubscribes (or subscribes) while being notified is safe.
-    this.#listeners = this.#listeners === null ? [listener] : [...this.#listeners, listener];
+    this.#listeners = [...(this.#listeners ?? []), listener];
     return () => {
-      const listeners = this.#listeners;
-      if (listeners === null) return;
-      const rest = listeners.filter((l) => l !== listener);
-      this.#listeners = rest.length === 0 ? null : rest;
+      const rest = this.#listeners?.filter((l) => l !== listener);
+      this.#listeners = rest?.length ? rest : null;
     };
   }
 
@@ -137,9 +134,9 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
     this.#started = true;
     this.#busy = false;
     this.#queue = null;
-    this.#snapshot = new MachineSnapshot(this.machine.nodeOf(snapshot), snapshot.context, 'stopped');
     const listeners = this.#listeners;
     this.#listeners = null;
+    this.#snapshot = withStatus(snapshot, 'stopped');
     notify(listeners, this.#snapshot);
   }
 
@@ -159,27 +156,20 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
    * delayed transitions with their remaining time. Restore it with `createActor(machine, { snapshot })`.
    */
   getPersistedSnapshot(): PersistedSnapshot<TContext, TValue> {
-    const snapshot = this.#snapshot;
+    const { value, context, status } = this.#snapshot;
     const delayed = this.#pending().map(
-      (p): PersistedDelay => ({
-        state: p.node.path === '' ? '#' : p.node.path,
-        delayMs: p.delay.ms,
-        remainingMs: p.remainingMs,
-      }),
+      ({ delay, remainingMs }): PersistedDelay => ({ state: delay.node.path || '#', delayMs: delay.ms, remainingMs }),
     );
-    return { value: snapshot.value, context: snapshot.context, status: snapshot.status, delayed };
+    return { value, context, status, delayed };
   }
 
   /** The pending delayed transitions with their remaining time: running, paused, or not started yet. */
   #pending(): PausedDelay[] {
-    const timers = this.#timers;
-    if (timers !== null) {
-      const now = this.#clock.now();
-      return timers.map((t) => ({ node: t.node, delay: t.delay, remainingMs: Math.max(0, t.deadline - now) }));
-    }
+    const now = this.#clock.now();
     return (
+      this.#timers?.map((t) => ({ delay: t.delay, remainingMs: Math.max(0, t.deadline - now) })) ??
       this.#paused ??
-      (this.#started || this.#snapshot.status !== 'active' ? [] : activeDelays(this.machine.nodeOf(this.#snapshot)))
+      (this.#started || this.#snapshot.status !== 'active' ? [] : activeDelays(nodeOf(this.#snapshot) as StateNode))
     );
   }
 
@@ -192,9 +182,9 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
     }
     this.#busy = true;
     try {
-      for (let e: EventObject | undefined = first; e !== undefined; e = this.#queue?.shift()) {
-        if (this.#snapshot.status !== 'active') break;
+      for (let e: EventObject | undefined = first; e !== undefined && this.#snapshot.status === 'active'; ) {
         this.#handle(e);
+        e = this.#queue?.shift();
       }
     } finally {
       // Drained, or dropped: once done or stopped, and after an error.
@@ -209,10 +199,8 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
     const next = machine.step(previous, event);
     const step = machine.last;
     const actions = step.actions;
-    if (machine.timed) {
-      for (const node of step.exited) this.#cancel(node);
-      for (const node of step.entered) for (const delay of node.after as Delay[]) this.#schedule(node, delay, delay.ms);
-    }
+    for (const node of step.exited) this.#cancel(node);
+    for (const node of step.entered) for (const delay of node.after as Delay[]) this.#schedule(delay, delay.ms);
     this.#snapshot = next;
     if (next.status === 'done') this.#cancel(null);
     if (actions !== null) this.#run(actions);
@@ -220,20 +208,16 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
   }
 
   #run(actions: readonly ExecutableAction<unknown, EventObject>[]): void {
-    for (let i = 0; i < actions.length; i++) {
-      const a = actions[i] as ExecutableAction<unknown, EventObject>;
-      a.action(a.context, a.event);
-    }
+    for (const a of actions) a.action(a.context, a.event);
   }
 
-  #schedule(node: StateNode, delay: Delay, ms: number): void {
-    const clock = this.#clock;
-    const timer: Timer = { node, delay, remainingMs: ms, deadline: clock.now() + ms, handle: undefined };
-    timer.handle = clock.setTimeout(() => {
+  #schedule(delay: Delay, ms: number): void {
+    const timer: Timer = { delay, deadline: this.#clock.now() + ms };
+    timer.handle = this.#clock.setTimeout(() => {
       const timers = this.#timers;
-      const index = timers === null ? -1 : timers.indexOf(timer);
+      const index = timers?.indexOf(timer) ?? -1;
       if (index === -1) return;
-      (timers as Timer[]).splice(index, 1);
+      timers?.splice(index, 1);
       this.#process(delay.event);
     }, ms);
     if (this.#timers === null) this.#timers = [timer];
@@ -246,7 +230,7 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
     if (timers === null) return;
     for (let i = timers.length - 1; i >= 0; i--) {
       const t = timers[i] as Timer;
-      if (node === null || t.node === node) {
+      if (node === null || t.delay.node === node) {
         this.#clock.clearTimeout(t.handle);
         timers.splice(i, 1);
       }
@@ -259,15 +243,14 @@ function notify<TContext, TValue extends string>(
   listeners: readonly SnapshotListener<TContext, TValue>[] | null,
   snapshot: MachineSnapshot<TContext, TValue>,
 ): void {
-  if (listeners !== null)
-    for (let i = 0; i < listeners.length; i++) (listeners[i] as SnapshotListener<TContext, TValue>)(snapshot);
+  if (listeners !== null) for (const listener of listeners) listener(snapshot);
 }
 
 /** Every delay of the active states, outermost first, at its full length. */
 function activeDelays(leaf: StateNode): PausedDelay[] {
   const delays: PausedDelay[] = [];
   for (let n: StateNode | null = leaf; n !== null; n = n.parent) {
-    if (n.after !== null) for (const delay of n.after) delays.unshift({ node: n, delay, remainingMs: delay.ms });
+    if (n.after !== null) delays.unshift(...n.after.map((delay) => ({ delay, remainingMs: delay.ms })));
   }
   return delays;
 }
@@ -278,7 +261,7 @@ function restoreDelays<TContext, TValue extends string>(
   given: PersistedSnapshot<TContext, TValue> | MachineSnapshot<TContext, TValue>,
   elapsedMs: number,
 ): PausedDelay[] {
-  if (!(elapsedMs >= 0 && elapsedMs < Number.POSITIVE_INFINITY)) {
+  if (!(Number.isFinite(elapsedMs) && elapsedMs >= 0)) {
     throw new RangeError(expected('options.elapsedMs', 'a finite number of ms >= 0', elapsedMs).message);
   }
   const list: unknown = (given as { delayed?: unknown }).delayed;
@@ -294,10 +277,10 @@ function restoreDelays<TContext, TValue extends string>(
       if (delay === undefined) {
         throw new TypeError(`${where}: no delay of ${describe(delayMs)} ms on active state ${describe(state)}`);
       }
-      if (!(typeof remainingMs === 'number' && remainingMs >= 0 && remainingMs < Number.POSITIVE_INFINITY)) {
+      if (!(Number.isFinite(remainingMs) && (remainingMs as number) >= 0)) {
         throw expected(`${where}.remainingMs`, 'a finite number >= 0', remainingMs);
       }
-      return { node: node as StateNode, delay, remainingMs: Math.max(0, remainingMs - elapsedMs) };
+      return { delay, remainingMs: Math.max(0, (remainingMs as number) - elapsedMs) };
     })
     .sort((a, b) => a.remainingMs - b.remainingMs); // timers of equal delay fire in scheduling order
 }

@@ -30,7 +30,8 @@ export function assign<TContext extends MachineContext, TEvent>(
   // the machine config around the call rather than from this function's own parameters.
   assigner: (context: TContext & {}, event: TEvent & {}) => Partial<TContext>,
 ): ActionFunction<TContext, TEvent> {
-  if (typeof assigner !== 'function') {
+  // Development only, like the config validation (the validator would not see a bad assigner inside assign).
+  if (typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' && typeof assigner !== 'function') {
     throw new TypeError(`assign: expected a function (context, event) => partial context, got ${typeof assigner}`);
   }
   const action = (() => {}) as AssignAction<TContext, TEvent>;

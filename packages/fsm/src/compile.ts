@@ -19,6 +19,8 @@ export interface CompiledAction {
 
 /** A delayed transition of a state's `after`. @internal */
 export interface Delay {
+  /** The state whose `after` this is. */
+  readonly node: StateNode;
   readonly ms: number;
   /** The event the timer sends; one frozen object per delay, so firing allocates nothing. */
   readonly event: EventObject;
@@ -27,28 +29,24 @@ export interface Delay {
 
 /** A resolved transition. @internal */
 export interface Transition {
-  readonly source: StateNode;
   readonly target: StateNode | null;
   readonly guard: ((context: unknown, event: EventObject) => boolean) | undefined;
   readonly actions: readonly CompiledAction[] | null;
-  /** The label for diagrams: event type, `after 1000ms`, `always` or `onDone`. */
-  readonly label: string;
   /** States are exited from the active leaf up to (excluding) this one. */
   readonly domain: StateNode;
   /** States entered, outermost first, down to the leaf reached through `initial`s. */
   readonly entry: readonly StateNode[];
-  /** The active leaf after the transition (the source's leaf stays for a targetless one). */
+  /** The active leaf after the transition (`null` without a target: the leaf stays). */
   readonly leaf: StateNode | null;
 }
 
 /** A compiled state. @internal */
 export interface StateNode {
-  readonly key: string;
   /** Dotted path from the root (`'halfOpen.probing'`); `''` for the root. */
   readonly path: string;
   readonly parent: StateNode | null;
   /** The machine's root, to tell this machine's snapshots from another's in O(1). */
-  readonly root: StateNode;
+  root: StateNode;
   readonly final: boolean;
   /** A final state directly under the root: entering it makes the machine done. */
   readonly done: boolean;
@@ -84,20 +82,18 @@ export const list = (value: unknown): unknown[] => (value === undefined ? [] : A
 
 /** The path of the state `target` names, written in the state at `source` under `parent`. @internal */
 export const targetPath = (source: string, parent: string, target: string): string =>
-  target[0] === '#'
-    ? target.slice(1)
-    : at(target[0] === '.' ? source : parent, target[0] === '.' ? target.slice(1) : target);
+  target[0] === '#' ? target.slice(1) : target[0] === '.' ? at(source, target.slice(1)) : at(parent, target);
 
 /** The problem of a name that is not a state. @internal */
 export const unknownState = (name: unknown): string => `unknown state ${describe(name)}`;
 
-/** The problem of an `after` key that is not a delay (`undefined` if it is one). @internal */
+/** The delay an `after` key stands for, or `undefined` if it is not a finite number of ms >= 0. @internal */
 export const delayOf = (key: string): number | undefined => {
   const ms = key.trim() === '' ? Number.NaN : Number(key);
-  return ms >= 0 && ms < Number.POSITIVE_INFINITY ? ms : undefined;
+  return Number.isFinite(ms) && ms >= 0 ? ms : undefined;
 };
 
-/** The message of a bad `after` key. @internal */
+/** The problem of an `after` key that is not a delay. @internal */
 export const badDelay = (key: string): string => `the delay must be a finite number of ms >= 0, got ${describe(key)}`;
 
 const isDescendant = (node: StateNode, ancestor: StateNode): boolean => {
@@ -117,13 +113,14 @@ const compileActions = (value: unknown): CompiledAction[] | null => {
 export function compileMachine(config: Raw, id: string): CompiledMachine {
   const nodes = new Map<string, StateNode>();
   const resolvers: (() => void)[] = [];
-  const fail = (where: string, problem: string): never => {
-    throw new MachineConfigError(id, [`${where}: ${problem}`]);
+  // `where` is relative to the state; its own path in the config is `states.a.states.b` for `a.b`.
+  const fail = (node: StateNode, where: string, problem: string): never => {
+    const state = node.path && `states.${node.path.replaceAll('.', '.states.')}`;
+    throw new MachineConfigError(id, [`${at(state, where)}: ${problem}`]);
   };
 
-  const transitions = (value: unknown, source: StateNode, label: string, where: string): Transition[] => {
-    const many = Array.isArray(value);
-    return list(value).map((item, i): Transition => {
+  const transitions = (value: unknown, source: StateNode, where: string): Transition[] =>
+    list(value).map((item): Transition => {
       const t: Raw = typeof item === 'string' ? { target: item } : (item as Raw);
       let domain = source;
       let target: StateNode | null = null;
@@ -131,7 +128,7 @@ export function compileMachine(config: Raw, id: string): CompiledMachine {
       if (t.target !== undefined) {
         target =
           nodes.get(targetPath(source.path, source.parent?.path ?? '', t.target)) ??
-          fail(`${many ? `${where}[${i}]` : where}.target`, unknownState(t.target));
+          fail(source, `${where}.target`, unknownState(t.target));
         // Exit up to the nearest ancestor of the source that contains the target (the source itself for a
         // target inside it, unless `reenter`); enter from below it down to the target and its initial leaf.
         if (t.reenter === true || !isDescendant(target, source)) {
@@ -142,26 +139,15 @@ export function compileMachine(config: Raw, id: string): CompiledMachine {
         for (let n: StateNode | null = target; n !== domain && n !== null; n = n.parent) entry.unshift(n);
         for (let n = target.initial; n !== null; n = n.initial) entry.push(n);
       }
-      return {
-        source,
-        target,
-        guard: t.guard,
-        actions: compileActions(t.actions),
-        label,
-        domain,
-        entry,
-        leaf: entry.length === 0 ? null : (entry[entry.length - 1] as StateNode),
-      };
+      return { target, guard: t.guard, actions: compileActions(t.actions), domain, entry, leaf: entry.at(-1) ?? null };
     });
-  };
 
-  const build = (config: Raw, key: string, parent: StateNode | null, where: string): StateNode => {
+  const build = (config: Raw, key: string, parent: StateNode | null): StateNode => {
     const final = config.type === 'final';
     const node: StateNode = {
-      key,
-      path: parent === null || parent.parent === null ? key : `${parent.path}.${key}`,
+      path: parent === null ? '' : at(parent.path, key),
       parent,
-      root: null as unknown as StateNode,
+      root: parent?.root as StateNode,
       final,
       done: final && parent?.parent === null,
       entry: compileActions(config.entry),
@@ -175,43 +161,36 @@ export function compileMachine(config: Raw, id: string): CompiledMachine {
       table: null,
       eventless: null,
     };
-    (node as { root: StateNode }).root = parent?.root ?? node;
-    if (parent !== null) nodes.set(node.path, node);
+    if (parent === null) node.root = node;
+    else nodes.set(node.path, node);
     const states: Raw | undefined = config.states;
     if (states !== undefined) {
-      const children = new Map<string, StateNode>();
+      const children = new Map(Object.keys(states).map((k) => [k, build(states[k], k, node)]));
       node.children = children;
-      for (const k of Object.keys(states)) children.set(k, build(states[k], k, node, at(where, `states.${k}`)));
-      node.initial = children.get(config.initial) ?? fail(at(where, 'initial'), unknownState(config.initial));
+      node.initial = children.get(config.initial) ?? fail(node, 'initial', unknownState(config.initial));
     } else if (parent === null) {
-      fail('states', 'missing (a machine needs at least one state)');
+      fail(node, 'states', 'missing');
     }
     // Transitions resolve once every state exists: targets may point anywhere in the tree.
     resolvers.push(() => {
-      const on: Raw | undefined = config.on;
+      const { on, after, always, onDone } = config;
       if (on !== undefined) {
-        node.on = new Map(
-          Object.keys(on).map((type) => [type, transitions(on[type], node, type, at(where, `on.${type}`))]),
-        );
+        node.on = new Map(Object.keys(on).map((type) => [type, transitions(on[type], node, `on.${type}`)]));
       }
-      const after: Raw | undefined = config.after;
       if (after !== undefined) {
         node.after = Object.keys(after).map((k): Delay => {
-          const ms = delayOf(k) ?? fail(at(where, `after.${k}`), badDelay(k));
-          return {
-            ms,
-            event: Object.freeze({ type: `weft.after.${ms}.${node.path || '#'}` }),
-            transitions: transitions(after[k], node, `after ${ms}ms`, at(where, `after.${k}`)),
-          };
+          const ms = delayOf(k) ?? fail(node, `after.${k}`, badDelay(k));
+          const type = `weft.after.${ms}.${node.path || '#'}`;
+          return { node, ms, event: Object.freeze({ type }), transitions: transitions(after[k], node, `after.${k}`) };
         });
       }
-      if (config.always !== undefined) node.always = transitions(config.always, node, 'always', at(where, 'always'));
-      if (config.onDone !== undefined) node.onDone = transitions(config.onDone, node, 'onDone', at(where, 'onDone'));
+      if (always !== undefined) node.always = transitions(always, node, 'always');
+      if (onDone !== undefined) node.onDone = transitions(onDone, node, 'onDone');
     });
     return node;
   };
 
-  const root = build(config, '', null, '');
+  const root = build(config, '', null);
   for (const resolve of resolvers) resolve();
   for (const leaf of nodes.values()) {
     if (leaf.children !== null) continue;

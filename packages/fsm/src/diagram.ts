@@ -11,25 +11,26 @@ interface Edge {
   readonly label: string;
 }
 
-function label(t: Transition): string {
-  const guard = t.guard === undefined ? '' : ` [${t.guard.name || 'guard'}]`;
-  return `${t.label}${guard}`;
-}
-
 /** The edges of `node`'s own transitions; the machine's own ones are drawn from every top-level state. */
 function edgesOf(node: StateNode): Edge[] {
-  const transitions: Transition[] = [];
-  if (node.on !== null) for (const list of node.on.values()) transitions.push(...list);
-  if (node.after !== null) for (const delay of node.after) transitions.push(...delay.transitions);
-  if (node.always !== null) transitions.push(...node.always);
-  if (node.onDone !== null) transitions.push(...node.onDone);
+  // Labels: the event type, `after 1000ms`, `always` or `onDone`, and the guard's name in brackets.
+  const labelled: [string, Transition[]][] = [...(node.on ?? [])];
+  for (const delay of node.after ?? []) labelled.push([`after ${delay.ms}ms`, delay.transitions]);
+  if (node.always !== null) labelled.push(['always', node.always]);
+  if (node.onDone !== null) labelled.push(['onDone', node.onDone]);
   const edges: Edge[] = [];
   const sources = node.parent === null ? [...(node.children?.values() ?? [])].filter((n) => !n.final) : [node];
-  for (const t of transitions) {
-    if (t.target !== null) for (const from of sources) edges.push({ from, to: t.target, label: label(t) });
+  for (const [event, transitions] of labelled) {
+    for (const t of transitions) {
+      const label = t.guard === undefined ? event : `${event} [${t.guard.name || 'guard'}]`;
+      if (t.target !== null) for (const from of sources) edges.push({ from, to: t.target, label });
+    }
   }
   return edges;
 }
+
+/** The last segment of a state's path: its key in its parent's `states`. */
+const keyOf = (node: StateNode): string => node.path.slice(node.path.lastIndexOf('.') + 1);
 
 const mermaidId = (node: StateNode): string => node.path.replace(/[^A-Za-z0-9_]/g, '_');
 
@@ -54,11 +55,11 @@ export function toMermaid(machine: StateMachine<unknown, EventObject, string>): 
     for (const child of children.values()) {
       const id = mermaidId(child);
       if (child.children !== null) {
-        lines.push(`${indent}state "${child.key}" as ${id} {`);
+        lines.push(`${indent}state "${keyOf(child)}" as ${id} {`);
         walk(child, `${indent}  `);
         lines.push(`${indent}}`);
-      } else if (id !== child.key) {
-        lines.push(`${indent}state "${child.key}" as ${id}`);
+      } else if (id !== keyOf(child)) {
+        lines.push(`${indent}state "${keyOf(child)}" as ${id}`);
       }
       if (child.final) lines.push(`${indent}${id} --> [*]`);
       edges.push(...edgesOf(child));
@@ -94,12 +95,12 @@ export function toDot(machine: StateMachine<unknown, EventObject, string>): stri
       lines.push(`${indent}${quote(node === machine.root ? '[*]' : `${node.path}.[*]`)} -> ${point(node.initial)};`);
     for (const child of node.children?.values() ?? []) {
       if (child.children !== null) {
-        lines.push(`${indent}subgraph ${quote(`cluster_${child.path}`)} {`, `${indent}  label=${quote(child.key)};`);
+        lines.push(`${indent}subgraph ${quote(`cluster_${child.path}`)} {`, `${indent}  label=${quote(keyOf(child))};`);
         walk(child, `${indent}  `);
         lines.push(`${indent}}`);
       } else {
         const shape = child.final ? ', shape=doublecircle' : '';
-        lines.push(`${indent}${quote(child.path)} [label=${quote(child.key)}${shape}];`);
+        lines.push(`${indent}${quote(child.path)} [label=${quote(keyOf(child))}${shape}];`);
       }
       edges.push(...edgesOf(child));
     }

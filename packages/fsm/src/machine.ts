@@ -16,10 +16,12 @@ import { validateConfig } from './validate';
 /** Eventless transitions taken in a row before the machine gives up with {@link EventlessLoopError}. */
 const MAX_EVENTLESS_STEPS = 100;
 
+const STATUSES: readonly SnapshotStatus[] = ['active', 'done', 'stopped'];
 const NO_ACTIONS: readonly never[] = Object.freeze([]);
 const INIT_EVENT: SystemEvent = Object.freeze({ type: 'weft.init' });
 
-let nodeOf: (snapshot: MachineSnapshot<unknown, string>) => StateNode | undefined;
+/** The state node of a snapshot (`undefined` for anything else). @internal */
+export let nodeOf: (snapshot: object) => StateNode | undefined;
 
 /**
  * An immutable state of a machine: the active state's dotted path (`value`), the `context` and the `status`.
@@ -52,8 +54,7 @@ export class MachineSnapshot<TContext, TValue extends string> {
    */
   matches(path: TValue): boolean {
     const value: string = this.value;
-    if (value === path) return true;
-    return value.length > path.length && value.charCodeAt(path.length) === 46 && value.startsWith(path);
+    return value === path || (value.charCodeAt(path.length) === 46 && value.startsWith(path));
   }
 }
 
@@ -119,8 +120,6 @@ export class StateMachine<TContext, TEvent extends EventObject, TValue extends s
   readonly initialActions: readonly ExecutableAction<TContext, TEvent | SystemEvent>[];
   /** @internal */
   readonly root: StateNode;
-  /** @internal True if some state has `after`, so steps must report the states they exit and enter. */
-  readonly timed: boolean;
   /** @internal The step scratch of the last `step`, read by the actor right after the call. */
   last: Step = new Step();
   readonly #nodes: Map<string, StateNode>;
@@ -133,12 +132,11 @@ export class StateMachine<TContext, TEvent extends EventObject, TValue extends s
     const { root, nodes } = compileMachine(config, id);
     this.root = root;
     this.#nodes = nodes;
-    this.timed = root.after !== null || [...nodes.values()].some((node) => node.after !== null);
     const step = this.#scratch;
     step.context = config.context;
     // The initial entry: the root, then down the `initial`s.
     for (let node: StateNode | null = root; node !== null; node = node.initial) {
-      if (node.entry !== null) runActions(node.entry, INIT_EVENT, step);
+      runActions(node.entry, INIT_EVENT, step);
       step.leaf = node;
     }
     settle(step, INIT_EVENT);
@@ -162,12 +160,10 @@ export class StateMachine<TContext, TEvent extends EventObject, TValue extends s
     event: TEvent | SystemEvent,
   ): TransitionResult<TContext, TValue, TEvent> {
     checkEvent(event);
-    const own = snapshot instanceof MachineSnapshot && nodeOf(snapshot)?.root === this.root;
-    const next = this.step(own ? snapshot : this.resolveSnapshot(snapshot), event);
-    const actions = this.last.actions;
+    const next = this.step(this.resolveSnapshot(snapshot), event);
     return {
       snapshot: next,
-      actions: (actions ?? NO_ACTIONS) as TransitionResult<TContext, TValue, TEvent>['actions'],
+      actions: (this.last.actions ?? NO_ACTIONS) as TransitionResult<TContext, TValue, TEvent>['actions'],
     };
   }
 
@@ -178,25 +174,12 @@ export class StateMachine<TContext, TEvent extends EventObject, TValue extends s
   resolveSnapshot(
     snapshot: MachineSnapshot<TContext, TValue> | PersistedSnapshot<TContext, TValue>,
   ): MachineSnapshot<TContext, TValue> {
-    if (snapshot instanceof MachineSnapshot) {
-      const node = nodeOf(snapshot);
-      if (node !== undefined && node.root === this.root) return snapshot;
-    }
-    if (typeof snapshot !== 'object' || snapshot === null) throw expected('snapshot', 'a snapshot object', snapshot);
-    const node = this.#nodes.get(snapshot.value);
-    if (node === undefined || node.children !== null) {
-      throw expected('snapshot.value', `a state of machine "${this.id}"`, snapshot.value);
-    }
+    if (snapshot instanceof MachineSnapshot && nodeOf(snapshot)?.root === this.root) return snapshot;
+    const node = this.#nodes.get(snapshot?.value);
+    if (node?.children !== null) throw expected('snapshot.value', `a state of machine "${this.id}"`, snapshot?.value);
     const status = snapshot.status;
-    if (status !== 'active' && status !== 'done' && status !== 'stopped') {
-      throw expected('snapshot.status', "'active', 'done' or 'stopped'", status);
-    }
+    if (!STATUSES.includes(status)) throw expected('snapshot.status', STATUSES.join(', '), status);
     return new MachineSnapshot(node, snapshot.context, status);
-  }
-
-  /** @internal The state node of a snapshot of this machine. */
-  nodeOf(snapshot: MachineSnapshot<TContext, TValue>): StateNode {
-    return nodeOf(snapshot) as StateNode;
   }
 
   /** @internal The first enabled transition for `event`, or null. */
@@ -216,10 +199,8 @@ export class StateMachine<TContext, TEvent extends EventObject, TValue extends s
     this.#busy = true;
     try {
       step.actions = null;
-      if (this.timed) {
-        step.exited.length = 0;
-        step.entered.length = 0;
-      }
+      step.exited.length = 0;
+      step.entered.length = 0;
       const transition = this.select(snapshot, event);
       if (transition === null) return snapshot;
       const leaf = nodeOf(snapshot) as StateNode;
@@ -231,11 +212,17 @@ export class StateMachine<TContext, TEvent extends EventObject, TValue extends s
         ? snapshot
         : snapshotOf(step);
     } finally {
-      if (!reentrant) this.#busy = false;
+      this.#busy = reentrant;
       this.last = step;
     }
   }
 }
+
+/** The same state and context with another status. @internal */
+export const withStatus = <TContext, TValue extends string>(
+  snapshot: MachineSnapshot<TContext, TValue>,
+  status: SnapshotStatus,
+): MachineSnapshot<TContext, TValue> => new MachineSnapshot(nodeOf(snapshot) as StateNode, snapshot.context, status);
 
 function snapshotOf<TContext, TValue extends string>(step: Step): MachineSnapshot<TContext, TValue> {
   const leaf = step.leaf as StateNode;
@@ -243,16 +230,13 @@ function snapshotOf<TContext, TValue extends string>(step: Step): MachineSnapsho
 }
 
 function enabled(candidates: readonly Transition[], context: unknown, event: EventObject): Transition | null {
-  for (let i = 0; i < candidates.length; i++) {
-    const t = candidates[i] as Transition;
-    if (t.guard === undefined || t.guard(context, event) === true) return t;
-  }
+  for (const t of candidates) if (t.guard === undefined || t.guard(context, event) === true) return t;
   return null;
 }
 
-function runActions(actions: readonly CompiledAction[], event: EventObject, step: Step): void {
-  for (let i = 0; i < actions.length; i++) {
-    const action = actions[i] as CompiledAction;
+function runActions(actions: readonly CompiledAction[] | null, event: EventObject, step: Step): void {
+  if (actions === null) return;
+  for (const action of actions) {
     if (action.assigner !== undefined) {
       step.context = { ...(step.context as object), ...action.assigner(step.context, event) };
     } else {
@@ -263,37 +247,31 @@ function runActions(actions: readonly CompiledAction[], event: EventObject, step
   }
 }
 
-function exitNode(node: StateNode, event: EventObject, step: Step): void {
-  if (node.exit !== null) runActions(node.exit, event, step);
-  if (node.after !== null) {
-    // A state entered and left within one macrostep never gets its timers.
-    const index = step.entered.indexOf(node);
-    if (index === -1) step.exited.push(node);
-    else step.entered.splice(index, 1);
-  }
-}
-
 function take(t: Transition, event: EventObject, step: Step): void {
-  if (t.target === null) {
-    if (t.actions !== null) runActions(t.actions, event, step);
-    return;
+  // A targetless transition exits and enters nothing: its entry list is empty and its leaf null.
+  if (t.target !== null) {
+    for (let n = step.leaf as StateNode; n !== t.domain; n = n.parent as StateNode) {
+      runActions(n.exit, event, step);
+      if (n.after !== null) {
+        // A state entered and left within one macrostep never gets its timers.
+        const index = step.entered.indexOf(n);
+        if (index === -1) step.exited.push(n);
+        else step.entered.splice(index, 1);
+      }
+    }
   }
-  for (let n = step.leaf as StateNode; n !== t.domain; n = n.parent as StateNode) exitNode(n, event, step);
-  if (t.actions !== null) runActions(t.actions, event, step);
-  const entry = t.entry;
-  for (let i = 0; i < entry.length; i++) {
-    const n = entry[i] as StateNode;
-    if (n.entry !== null) runActions(n.entry, event, step);
+  runActions(t.actions, event, step);
+  for (const n of t.entry) {
+    runActions(n.entry, event, step);
     if (n.after !== null) step.entered.push(n);
   }
-  step.leaf = t.leaf as StateNode;
+  step.leaf = t.leaf ?? step.leaf;
 }
 
 function settle(step: Step, event: EventObject): void {
   for (let steps = 0; ; steps++) {
     const leaf = step.leaf as StateNode;
-    if (leaf.eventless === null || leaf.done) return;
-    const t = enabled(leaf.eventless, step.context, event);
+    const t = leaf.eventless === null || leaf.done ? null : enabled(leaf.eventless, step.context, event);
     if (t === null) return;
     if (steps === MAX_EVENTLESS_STEPS) throw new EventlessLoopError(leaf.path, steps);
     take(t, event, step);
