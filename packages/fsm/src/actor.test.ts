@@ -354,10 +354,13 @@ describe('persistence', () => {
     );
     expect(() =>
       createActor(machine, { snapshot: { ...base, delayed: [{ state: 'open', delayMs: 5, remainingMs: 1 }] } }),
-    ).toThrow(/options.snapshot.delayed\[0\]: no delay of 5 ms on active state "open"/);
+    ).toThrow(/options.snapshot.delayed\[0\]: not a delay of an active state: \{"state":"open","delayMs":5,/);
     expect(() =>
       createActor(machine, { snapshot: { ...base, delayed: [{ state: 'open', delayMs: 1000, remainingMs: -1 }] } }),
-    ).toThrow(/options.snapshot.delayed\[0\].remainingMs: expected a finite number >= 0, got -1/);
+    ).toThrow(/options.snapshot.delayed\[0\]: not a delay of an active state: .*"remainingMs":-1\}/);
+    expect(() =>
+      createActor(machine, { snapshot: { ...base, delayed: [{ state: 'open', delayMs: 1000, remainingMs: 1001 }] } }),
+    ).toThrow(/not a delay of an active state: .*"remainingMs":1001\}/);
     expect(() => createActor(machine, { snapshot: { ...base, delayed: [] }, elapsedMs: -1 })).toThrow(RangeError);
   });
 });

@@ -261,24 +261,20 @@ function restoreDelays<TContext, TValue extends string>(
   given: PersistedSnapshot<TContext, TValue> | MachineSnapshot<TContext, TValue>,
   elapsedMs: number,
 ): PausedDelay[] {
-  if (!(Number.isFinite(elapsedMs) && elapsedMs >= 0)) {
-    throw new RangeError(expected('options.elapsedMs', 'a finite number of ms >= 0', elapsedMs).message);
+  if (!(elapsedMs >= 0 && elapsedMs < Number.POSITIVE_INFINITY)) {
+    throw new RangeError(`options.elapsedMs: expected a finite number of ms >= 0, got ${describe(elapsedMs)}`);
   }
   const list: unknown = (given as { delayed?: unknown }).delayed;
   if (given instanceof MachineSnapshot || list === undefined) return activeDelays(leaf);
   if (!Array.isArray(list)) throw expected('options.snapshot.delayed', 'an array', list);
   return list
     .map((entry: unknown, i): PausedDelay => {
-      const where = `options.snapshot.delayed[${i}]`;
       const { state, delayMs, remainingMs } = (entry ?? {}) as Partial<PersistedDelay>;
       let node: StateNode | null = leaf;
       while (node !== null && (node.path || '#') !== state) node = node.parent;
       const delay = node?.after?.find((d) => d.ms === delayMs);
-      if (delay === undefined) {
-        throw new TypeError(`${where}: no delay of ${describe(delayMs)} ms on active state ${describe(state)}`);
-      }
-      if (!(Number.isFinite(remainingMs) && (remainingMs as number) >= 0)) {
-        throw expected(`${where}.remainingMs`, 'a finite number >= 0', remainingMs);
+      if (delay === undefined || !((remainingMs as number) >= 0 && (remainingMs as number) <= delay.ms)) {
+        throw new TypeError(`options.snapshot.delayed[${i}]: not a delay of an active state: ${JSON.stringify(entry)}`);
       }
       return { delay, remainingMs: Math.max(0, (remainingMs as number) - elapsedMs) };
     })

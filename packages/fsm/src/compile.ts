@@ -54,15 +54,12 @@ export interface StateNode {
   readonly exit: readonly CompiledAction[] | null;
   children: Map<string, StateNode> | null;
   initial: StateNode | null;
-  /** Own transitions by event type, in config order. */
+  /** Own transitions by event type, in config order, and by the event type of each of its delays. */
   on: Map<string, Transition[]> | null;
   after: Delay[] | null;
-  always: Transition[] | null;
-  onDone: Transition[] | null;
-  /** For leaves: every candidate transition by event type, own first, then the ancestors'. */
-  table: Map<string, Transition[]> | null;
-  /** For leaves: the eventless transitions to check while this leaf is active (onDone, then always). */
+  /** `always`; for a final state, its parent's `onDone` (checked before the parent's own `always`). */
   eventless: Transition[] | null;
+  onDone: Transition[] | null;
 }
 
 /** A compiled machine: its root and every other state by path. @internal */
@@ -156,10 +153,8 @@ export function compileMachine(config: Raw, id: string): CompiledMachine {
       initial: null,
       on: null,
       after: null,
-      always: null,
-      onDone: null,
-      table: null,
       eventless: null,
+      onDone: null,
     };
     if (parent === null) node.root = node;
     else nodes.set(node.path, node);
@@ -173,36 +168,27 @@ export function compileMachine(config: Raw, id: string): CompiledMachine {
     }
     // Transitions resolve once every state exists: targets may point anywhere in the tree.
     resolvers.push(() => {
-      const { on, after, always, onDone } = config;
-      if (on !== undefined) {
-        node.on = new Map(Object.keys(on).map((type) => [type, transitions(on[type], node, `on.${type}`)]));
-      }
+      const { on = {}, after, always, onDone } = config;
+      node.on = new Map(Object.keys(on).map((type) => [type, transitions(on[type], node, `on.${type}`)]));
       if (after !== undefined) {
         node.after = Object.keys(after).map((k): Delay => {
           const ms = delayOf(k) ?? fail(node, `after.${k}`, badDelay(k));
-          const type = `weft.after.${ms}.${node.path || '#'}`;
-          return { node, ms, event: Object.freeze({ type }), transitions: transitions(after[k], node, `after.${k}`) };
+          const event = Object.freeze({ type: `weft.after.${ms}.${node.path || '#'}` });
+          const delay = { node, ms, event, transitions: transitions(after[k], node, `after.${k}`) };
+          node.on?.set(event.type, delay.transitions);
+          return delay;
         });
       }
-      if (always !== undefined) node.always = transitions(always, node, 'always');
-      if (onDone !== undefined) node.onDone = transitions(onDone, node, 'onDone');
+      if (always !== undefined) node.eventless = transitions(always, node, 'always');
+      if (onDone !== undefined) {
+        node.onDone = transitions(onDone, node, 'onDone');
+        for (const child of node.children?.values() ?? []) if (child.final) child.eventless = node.onDone;
+      }
     });
     return node;
   };
 
   const root = build(config, '', null);
   for (const resolve of resolvers) resolve();
-  for (const leaf of nodes.values()) {
-    if (leaf.children !== null) continue;
-    const table = new Map<string, Transition[]>();
-    const eventless: Transition[] = leaf.final ? [...((leaf.parent as StateNode).onDone ?? [])] : [];
-    for (let n: StateNode | null = leaf; n !== null; n = n.parent) {
-      if (n.on !== null) for (const [type, ts] of n.on) table.set(type, [...(table.get(type) ?? []), ...ts]);
-      if (n.after !== null) for (const delay of n.after) table.set(delay.event.type, delay.transitions);
-      if (n.always !== null) eventless.push(...n.always);
-    }
-    leaf.table = table;
-    leaf.eventless = eventless.length === 0 ? null : eventless;
-  }
   return { root, nodes };
 }

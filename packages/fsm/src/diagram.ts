@@ -14,9 +14,9 @@ interface Edge {
 /** The edges of `node`'s own transitions; the machine's own ones are drawn from every top-level state. */
 function edgesOf(node: StateNode): Edge[] {
   // Labels: the event type, `after 1000ms`, `always` or `onDone`, and the guard's name in brackets.
-  const labelled: [string, Transition[]][] = [...(node.on ?? [])];
+  const labelled: [string, Transition[]][] = [...(node.on ?? [])].filter(([type]) => !type.startsWith('weft.'));
   for (const delay of node.after ?? []) labelled.push([`after ${delay.ms}ms`, delay.transitions]);
-  if (node.always !== null) labelled.push(['always', node.always]);
+  if (node.eventless !== null && !node.final) labelled.push(['always', node.eventless]);
   if (node.onDone !== null) labelled.push(['onDone', node.onDone]);
   const edges: Edge[] = [];
   const sources = node.parent === null ? [...(node.children?.values() ?? [])].filter((n) => !n.final) : [node];

@@ -185,8 +185,12 @@ export class StateMachine<TContext, TEvent extends EventObject, TValue extends s
   /** @internal The first enabled transition for `event`, or null. */
   select(snapshot: MachineSnapshot<TContext, TValue>, event: EventObject): Transition | null {
     if (snapshot.status !== 'active') return null;
-    const candidates = (nodeOf(snapshot) as StateNode).table?.get(event.type);
-    return candidates === undefined ? null : enabled(candidates, snapshot.context, event);
+    // The leaf's transitions first, then its ancestors'.
+    for (let n = nodeOf(snapshot) as StateNode | null; n !== null; n = n.parent) {
+      const t = enabled(n.on?.get(event.type), snapshot.context, event);
+      if (t !== null) return t;
+    }
+    return null;
   }
 
   /**
@@ -229,8 +233,13 @@ function snapshotOf<TContext, TValue extends string>(step: Step): MachineSnapsho
   return new MachineSnapshot(leaf, step.context as TContext, leaf.done ? 'done' : 'active');
 }
 
-function enabled(candidates: readonly Transition[], context: unknown, event: EventObject): Transition | null {
-  for (const t of candidates) if (t.guard === undefined || t.guard(context, event) === true) return t;
+function enabled(
+  candidates: readonly Transition[] | null | undefined,
+  context: unknown,
+  event: EventObject,
+): Transition | null {
+  if (candidates != null)
+    for (const t of candidates) if (t.guard === undefined || t.guard(context, event) === true) return t;
   return null;
 }
 
@@ -271,7 +280,10 @@ function take(t: Transition, event: EventObject, step: Step): void {
 function settle(step: Step, event: EventObject): void {
   for (let steps = 0; ; steps++) {
     const leaf = step.leaf as StateNode;
-    const t = leaf.eventless === null || leaf.done ? null : enabled(leaf.eventless, step.context, event);
+    if (leaf.done) return;
+    let t: Transition | null = null;
+    for (let n: StateNode | null = leaf; t === null && n !== null; n = n.parent)
+      t = enabled(n.eventless, step.context, event);
     if (t === null) return;
     if (steps === MAX_EVENTLESS_STEPS) throw new EventlessLoopError(leaf.path, steps);
     take(t, event, step);
