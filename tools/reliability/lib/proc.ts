@@ -2,7 +2,7 @@
  * Child processes of the suite: each is started in its own process group, tracked, and SIGKILLed (group and all)
  * when the scenario ends, when the runner exits, and on Ctrl-C, so no gateway, worker or redis-server outlives a run.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { closeSync, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { delay } from './harness';
@@ -179,6 +179,15 @@ export function killAllSync(): void {
 /** SIGKILLs every tracked process group and waits for them. */
 export async function killAll(): Promise<void> {
   await Promise.all([...live].map((proc) => proc.kill()));
+}
+
+/**
+ * Pins a running process, all its threads, to the given CPUs (`'0'`, `'1'`, `'0-1'`) with taskset. Children it
+ * starts afterwards inherit the set. Returns false (and changes nothing) when taskset is missing or fails.
+ */
+export function pinToCpus(pid: number, cpus: string): boolean {
+  const result = spawnSync('taskset', ['--all-tasks', '--cpu-list', '--pid', cpus, String(pid)], { stdio: 'ignore' });
+  return result.error === undefined && result.status === 0;
 }
 
 /** Node with tsx and the `source` export condition: runs a TypeScript fixture against the packages' sources. */
