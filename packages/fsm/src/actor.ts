@@ -1,5 +1,5 @@
-import { type Clock, describe, systemClock, type TimerHandle } from '@weft/reactor';
-import type { Delay, StateNode } from './compile';
+import { type Clock, systemClock, type TimerHandle } from '@weft/reactor';
+import { DELAY, type Delay, type StateNode } from './compile';
 import { expected } from './errors';
 import { checkEvent, type ExecutableAction, MachineSnapshot, nodeOf, StateMachine, withStatus } from './machine';
 import type { EventObject, PersistedDelay, PersistedSnapshot } from './types';
@@ -44,7 +44,7 @@ interface Timer {
  */
 export class Actor<TContext, TEvent extends EventObject, TValue extends string> {
   /** The machine this actor runs. */
-  readonly machine: StateMachine<TContext, TEvent, TValue>;
+  declare readonly machine: StateMachine<TContext, TEvent, TValue>;
   readonly #clock: Clock;
   #snapshot: MachineSnapshot<TContext, TValue>;
   #started = false;
@@ -165,9 +165,12 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
 
   /** The pending delayed transitions with their remaining time: running, paused, or not started yet. */
   #pending(): PausedDelay[] {
-    const now = this.#clock.now();
+    const timers = this.#timers;
+    if (timers !== null) {
+      const now = this.#clock.now();
+      return timers.map((t) => ({ delay: t.delay, remainingMs: Math.max(0, t.deadline - now) }));
+    }
     return (
-      this.#timers?.map((t) => ({ delay: t.delay, remainingMs: Math.max(0, t.deadline - now) })) ??
       this.#paused ??
       (this.#started || this.#snapshot.status !== 'active' ? [] : activeDelays(nodeOf(this.#snapshot) as StateNode))
     );
@@ -261,8 +264,8 @@ function restoreDelays<TContext, TValue extends string>(
   given: PersistedSnapshot<TContext, TValue> | MachineSnapshot<TContext, TValue>,
   elapsedMs: number,
 ): PausedDelay[] {
-  if (!(elapsedMs >= 0 && elapsedMs < Number.POSITIVE_INFINITY)) {
-    throw new RangeError(`options.elapsedMs: expected a finite number of ms >= 0, got ${describe(elapsedMs)}`);
+  if (!(Number.isFinite(elapsedMs) && elapsedMs >= 0)) {
+    throw new RangeError(expected('options.elapsedMs', DELAY, elapsedMs).message);
   }
   const list: unknown = (given as { delayed?: unknown }).delayed;
   if (given instanceof MachineSnapshot || list === undefined) return activeDelays(leaf);

@@ -11,10 +11,10 @@ import type { EventObject } from './types';
 // (validate.ts) first. In production only the mistakes that are cheap to catch here throw (missing states,
 // an unknown initial state or target, a bad delay), with the first one's path.
 
-/** An action ready to run: `assigner` is set for context updates made with `assign`. @internal */
+/** A configured action; one made by `assign` carries its assigner, which the machine applies instead. @internal */
 export interface CompiledAction {
-  readonly fn: (context: unknown, event: EventObject) => void;
-  readonly assigner: Assigner<unknown, EventObject> | undefined;
+  (context: unknown, event: EventObject): void;
+  readonly [ASSIGNER]?: Assigner<unknown, EventObject>;
 }
 
 /** A delayed transition of a state's `after`. @internal */
@@ -90,21 +90,16 @@ export const delayOf = (key: string): number | undefined => {
   return Number.isFinite(ms) && ms >= 0 ? ms : undefined;
 };
 
-/** The problem of an `after` key that is not a delay. @internal */
-export const badDelay = (key: string): string => `the delay must be a finite number of ms >= 0, got ${describe(key)}`;
+/** What an `after` key or another delay must be. @internal */
+export const DELAY = 'a finite number of ms >= 0';
 
 const isDescendant = (node: StateNode, ancestor: StateNode): boolean => {
   for (let n = node.parent; n !== null; n = n.parent) if (n === ancestor) return true;
   return false;
 };
 
-const compileActions = (value: unknown): CompiledAction[] | null => {
-  const actions = list(value).map((fn) => ({
-    fn: fn as CompiledAction['fn'],
-    assigner: (fn as { [ASSIGNER]?: Assigner<unknown, EventObject> })[ASSIGNER],
-  }));
-  return actions.length === 0 ? null : actions;
-};
+const compileActions = (value: unknown): CompiledAction[] | null =>
+  value === undefined ? null : (list(value) as CompiledAction[]);
 
 /** Compiles a machine config (see the note at the top on what it checks). @internal */
 export function compileMachine(config: Raw, id: string): CompiledMachine {
@@ -128,7 +123,7 @@ export function compileMachine(config: Raw, id: string): CompiledMachine {
           fail(source, `${where}.target`, unknownState(t.target));
         // Exit up to the nearest ancestor of the source that contains the target (the source itself for a
         // target inside it, unless `reenter`); enter from below it down to the target and its initial leaf.
-        if (t.reenter === true || !isDescendant(target, source)) {
+        if (t.reenter || !isDescendant(target, source)) {
           let d = source.parent;
           while (d !== null && !isDescendant(target, d)) d = d.parent;
           domain = d ?? source.root;
@@ -172,7 +167,7 @@ export function compileMachine(config: Raw, id: string): CompiledMachine {
       node.on = new Map(Object.keys(on).map((type) => [type, transitions(on[type], node, `on.${type}`)]));
       if (after !== undefined) {
         node.after = Object.keys(after).map((k): Delay => {
-          const ms = delayOf(k) ?? fail(node, `after.${k}`, badDelay(k));
+          const ms = delayOf(k) ?? fail(node, `after.${k}`, `expected ${DELAY}, got ${describe(k)}`);
           const event = Object.freeze({ type: `weft.after.${ms}.${node.path || '#'}` });
           const delay = { node, ms, event, transitions: transitions(after[k], node, `after.${k}`) };
           node.on?.set(event.type, delay.transitions);

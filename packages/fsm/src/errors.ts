@@ -8,7 +8,7 @@ export class MachineConfigError extends TypeError {
   /** Stable code. */
   readonly code = 'ERR_WEFT_FSM_CONFIG';
   /** Every problem, one per entry, each starting with its path in the config. */
-  readonly problems: readonly string[];
+  declare readonly problems: readonly string[];
   constructor(machineId: string, problems: readonly string[]) {
     const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
     super(`invalid machine config "${machineId}" (${count}):\n  ${problems.join('\n  ')}`);

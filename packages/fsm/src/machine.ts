@@ -1,3 +1,4 @@
+import { ASSIGNER } from './assign';
 import { type CompiledAction, compileMachine, type StateNode, type Transition } from './compile';
 import { EventlessLoopError, expected, MachineConfigError } from './errors';
 import type {
@@ -29,11 +30,11 @@ export let nodeOf: (snapshot: object) => StateNode | undefined;
  */
 export class MachineSnapshot<TContext, TValue extends string> {
   /** The active (innermost) state's dotted path, e.g. `'halfOpen.probing'`. */
-  readonly value: TValue;
+  declare readonly value: TValue;
   /** The context; replaced, never mutated, by `assign`. */
-  readonly context: TContext;
+  declare readonly context: TContext;
   /** `'done'` once a top-level final state is reached; `'stopped'` once the actor was stopped. */
-  readonly status: SnapshotStatus;
+  declare readonly status: SnapshotStatus;
   readonly #node: StateNode;
 
   /** @internal */
@@ -61,11 +62,11 @@ export class MachineSnapshot<TContext, TValue extends string> {
 /** A side-effect action of a transition, with the context and event it is to be called with. */
 export class ExecutableAction<TContext = unknown, TEvent = unknown> {
   /** The configured action (declared as a method so machines stay assignable to `StateMachine<unknown, …>`). */
-  readonly action: { run(context: TContext, event: TEvent): void }['run'];
+  declare readonly action: { run(context: TContext, event: TEvent): void }['run'];
   /** The context at this point of the transition (after the `assign`s that came before it). */
-  readonly context: TContext;
+  declare readonly context: TContext;
   /** The event that caused the transition. */
-  readonly event: TEvent;
+  declare readonly event: TEvent;
   /** @internal */
   constructor(action: ExecutableAction<TContext, TEvent>['action'], context: TContext, event: TEvent) {
     this.action = action;
@@ -113,13 +114,13 @@ export function checkEvent(event: unknown): asserts event is EventObject {
  */
 export class StateMachine<TContext, TEvent extends EventObject, TValue extends string> {
   /** The machine's id (from the config; `'machine'` by default). */
-  readonly id: string;
+  declare readonly id: string;
   /** The snapshot a fresh actor starts in (after the initial entry actions and eventless transitions). */
-  readonly initialSnapshot: MachineSnapshot<TContext, TValue>;
+  declare readonly initialSnapshot: MachineSnapshot<TContext, TValue>;
   /** The side effects of entering the initial state; a fresh actor runs them on `start()`. */
-  readonly initialActions: readonly ExecutableAction<TContext, TEvent | SystemEvent>[];
+  declare readonly initialActions: readonly ExecutableAction<TContext, TEvent | SystemEvent>[];
   /** @internal */
-  readonly root: StateNode;
+  declare readonly root: StateNode;
   /** @internal The step scratch of the last `step`, read by the actor right after the call. */
   last: Step = new Step();
   readonly #nodes: Map<string, StateNode>;
@@ -246,10 +247,11 @@ function enabled(
 function runActions(actions: readonly CompiledAction[] | null, event: EventObject, step: Step): void {
   if (actions === null) return;
   for (const action of actions) {
-    if (action.assigner !== undefined) {
-      step.context = { ...(step.context as object), ...action.assigner(step.context, event) };
+    const assigner = action[ASSIGNER];
+    if (assigner !== undefined) {
+      step.context = { ...(step.context as object), ...assigner(step.context, event) };
     } else {
-      const bound = new ExecutableAction(action.fn, step.context, event);
+      const bound = new ExecutableAction(action, step.context, event);
       if (step.actions === null) step.actions = [bound];
       else step.actions.push(bound);
     }

@@ -1,5 +1,5 @@
 import { describe } from '@weft/reactor';
-import { at, badDelay, delayOf, targetPath, unknownState } from './compile';
+import { at, DELAY, delayOf, targetPath, unknownState } from './compile';
 
 // The exhaustive check of a machine config, run by `createMachine` in development only (bundlers drop it from
 // production builds): every problem, each with its path, so one run of the program shows them all. The
@@ -169,7 +169,7 @@ export function validateConfig(config: Raw): string[] {
       }
     }
     for (const [key, value, afterWhere] of entriesAt(state, 'after', where, 'an object of delays in ms')) {
-      if (delayOf(key) === undefined) problems.push(`${afterWhere}: ${badDelay(key)}`);
+      if (delayOf(key) === undefined) problems.push(expected(afterWhere, DELAY, key));
       else checkTransitions(value, place, afterWhere);
     }
     if (state.always !== undefined && checkTransitions(state.always, place, at(where, 'always'))) {
