@@ -140,7 +140,7 @@ class RedisUrlTransport implements Transport {
     return { transport, client };
   }
 
-  publish(message: Parameters<Transport['publish']>[0]): Promise<void> {
+  publish(message: Parameters<Transport['publish']>[0]): ReturnType<Transport['publish']> {
     return this.open().then((transport) => transport.publish(message));
   }
 

@@ -70,6 +70,9 @@ export let settingsOf: (ctx: Context) => ContextSettings;
 export let abortContext: (ctx: Context, cause: AbortCause) => void;
 /** The abort reason of a context once it has been aborted (or its client has gone), else undefined. */
 export let abortReasonOf: (ctx: Context) => RequestAbortedError | undefined;
+/** The index of a context in its server's in-flight list, -1 when it is not (or no longer) in flight. */
+export let inflightSlotOf: (ctx: Context) => number;
+export let setInflightSlot: (ctx: Context, slot: number) => void;
 
 /**
  * One request and its response. Middleware and handlers receive it; `ctx.state` carries data between them.
@@ -113,6 +116,7 @@ export class Context<State extends Record<string, unknown> = Record<string, unkn
   #contentType: string | undefined;
   #deferred: string[] | undefined;
   #timer: TimerHandle | undefined;
+  #inflightSlot: number;
   readonly #routeInfo: RouteInfo | undefined;
 
   static {
@@ -137,6 +141,10 @@ export class Context<State extends Record<string, unknown> = Record<string, unkn
       ctx.#timer = timer;
     };
     settingsOf = (ctx) => ctx.#settings;
+    inflightSlotOf = (ctx) => ctx.#inflightSlot;
+    setInflightSlot = (ctx, slot) => {
+      ctx.#inflightSlot = slot;
+    };
     abortReasonOf = (ctx) => {
       if (ctx.#abortCause === undefined) {
         // No listener is attached unless ctx.signal was read, so a departed client is noticed here, cheaply.
@@ -175,6 +183,7 @@ export class Context<State extends Record<string, unknown> = Record<string, unkn
     this.#bodyLimit = route?.bodyLimit ?? settings.bodyLimit;
     this.#settings = settings;
     this.startedAt = startedAt;
+    this.#inflightSlot = -1;
   }
 
   /** Data shared between middleware of this request (created on first use). */

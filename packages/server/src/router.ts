@@ -6,9 +6,9 @@ export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 
 /** Methods a route may be registered for. */
 export const httpMethods: readonly HttpMethod[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 
-/** The result of a lookup: the route's payload and its parameters. */
+/** The result of a lookup: the route's payload (`store`) and its parameters; find-my-way's own result object. */
 export interface Match<T> {
-  readonly route: T;
+  readonly store: T;
   readonly params: Record<string, string>;
 }
 
@@ -48,8 +48,7 @@ export class RouteTable<T> {
   /** Finds the route for a method and URL (the query string is ignored). */
   find(method: string, url: string): Match<T> | undefined {
     const found = this.#router.find(method as Router.HTTPMethod, url);
-    if (found === null) return undefined;
-    return { route: found.store as T, params: found.params as Record<string, string> };
+    return found === null ? undefined : (found as unknown as Match<T>);
   }
 
   /** The methods that do have a route for this URL (for `Allow`), in a stable order. */

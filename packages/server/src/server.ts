@@ -24,6 +24,7 @@ import {
   timerOf,
 } from './context';
 import { HttpError, toProblem } from './errors';
+import { Inflight } from './inflight';
 import { type InjectRequest, type InjectResponse, inject } from './inject';
 import { createLifecycle, type Lifecycle } from './lifecycle';
 import { Metrics, type SeriesHolder } from './metrics';
@@ -163,7 +164,7 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
   readonly #middleware: Middleware<Context<State>>[] = [];
   readonly #definitions: RouteDefinition<State>[] = [];
   readonly #table = new RouteTable<Route>();
-  readonly #inflight = new Set<Context>();
+  readonly #inflight = new Inflight();
   readonly #upstreams = new Map<string, Upstream>();
   readonly #shedder: Shedder | undefined;
   readonly #metrics: Metrics | undefined;
@@ -493,7 +494,7 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
     this.#sweepDisconnected();
     const deadline = clock.setTimeout(() => {
       this.#pastDeadline = true;
-      for (const ctx of [...this.#inflight]) this.#abandon(ctx, 'shutdown');
+      for (const ctx of this.#inflight.snapshot()) this.#abandon(ctx, 'shutdown');
       this.server.closeIdleConnections();
     }, shutdownTimeoutMs);
     await closed;
@@ -520,7 +521,7 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
 
   /** Completes in-flight requests whose client has gone (their handlers see it through ctx.signal). */
   #sweepDisconnected(): void {
-    for (const ctx of this.#inflight) abortReasonOf(ctx);
+    for (const ctx of this.#inflight.snapshot()) abortReasonOf(ctx);
   }
 
   /** Moves the lifecycle actor and mirrors its state in a field the hot path reads. */
@@ -659,7 +660,7 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
   #handle(req: IncomingMessage, res: ServerResponse): void {
     const url = req.url ?? '/';
     const match = this.#table.find(req.method ?? 'GET', url);
-    const route = match === undefined ? this.#fallback : match.route;
+    const route = match === undefined ? this.#fallback : match.store;
     if (this.#state === 'draining' && !this.#pastDeadline) {
       // Served as usual (the client may have sent it before it could know), but this connection ends with it.
       res.setHeader('connection', 'close');
