@@ -20,4 +20,27 @@ describe('jsonCodec', () => {
     cyclic.self = cyclic;
     expect(() => jsonCodec.encode(cyclic)).toThrow(TypeError);
   });
+
+  it('checks nested values, class instances, toJSON results and deep nesting as strictly as top-level ones', () => {
+    expect(() => jsonCodec.encode({ a: { b: [1, { c: Number.POSITIVE_INFINITY }] } })).toThrow(
+      /property "c" is Infinity/,
+    );
+    expect(() => jsonCodec.encode([[1, [2, undefined]]])).toThrow(/is undefined/);
+    class Point {
+      constructor(
+        readonly x: number,
+        readonly y: number,
+      ) {}
+    }
+    expect(jsonCodec.encode(new Point(1, 2))).toBe('{"x":1,"y":2}');
+    expect(() => jsonCodec.encode(new Point(1, Number.NaN))).toThrow(/property "y" is NaN/);
+    expect(() => jsonCodec.encode({ v: { toJSON: () => new Set() } })).toThrow(/property "v" is a Set/);
+    expect(jsonCodec.encode({ v: { toJSON: () => 'x' } })).toBe('{"v":"x"}');
+    let deep: unknown = 1;
+    for (let i = 0; i < 100; i++) deep = { d: deep };
+    expect(jsonCodec.decode(jsonCodec.encode(deep))).toEqual(deep);
+    let deepBad: unknown = 1n;
+    for (let i = 0; i < 100; i++) deepBad = [deepBad];
+    expect(() => jsonCodec.encode(deepBad)).toThrow(/is a bigint/);
+  });
 });

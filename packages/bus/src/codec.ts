@@ -38,6 +38,43 @@ function strictReplacer(this: unknown, key: string, value: unknown): unknown {
   }
 }
 
+const MAX_PLAIN_DEPTH = 32;
+
+/**
+ * True if `JSON.stringify` encodes `value` faithfully without help: strings, booleans, finite numbers, `null`,
+ * arrays without `undefined` items and objects of plain prototype without `toJSON`, made of the same. `false` only
+ * means "not sure" (a class instance, a `Date`, a cycle or deep nesting, …): the replacer then decides.
+ */
+function isPlain(value: unknown, depth: number): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value);
+    case 'object': {
+      if (value === null) return true;
+      if (depth === 0) return false;
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) {
+          const item: unknown = value[i];
+          if (item === undefined || !isPlain(item, depth - 1)) return false;
+        }
+        return !('toJSON' in value);
+      }
+      const proto: unknown = Object.getPrototypeOf(value);
+      if ((proto !== Object.prototype && proto !== null) || 'toJSON' in value) return false;
+      for (const key in value) {
+        const item: unknown = (value as Record<string, unknown>)[key];
+        if (item !== undefined && !isPlain(item, depth - 1)) return false;
+      }
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
 function where(key: string): string {
   return key === '' ? 'the payload' : `property ${JSON.stringify(key)}`;
 }
@@ -49,7 +86,9 @@ function where(key: string): string {
  */
 export const jsonCodec: Codec = Object.freeze({
   encode(value: unknown): string {
-    return JSON.stringify(value, strictReplacer);
+    // Plain data (the usual payload) needs no replacer: checking it first and encoding it without one is about
+    // twice as fast as a replacer call per value. Anything else takes the checked path, which throws precisely.
+    return isPlain(value, MAX_PLAIN_DEPTH) ? JSON.stringify(value) : JSON.stringify(value, strictReplacer);
   },
   decode(text: string): unknown {
     return JSON.parse(text);
