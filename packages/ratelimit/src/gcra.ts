@@ -1,6 +1,89 @@
 import type { AlgorithmStep } from './algorithm';
 import { floorCount } from './result';
 
+// On Redis's own time the state needs no clock reading at all: the key's expiry is the clock. With E the key's
+// expiry (whole ms, Redis's clock) and TAT the theoretical arrival time, the key holds d = (E - TAT) × limit, so
+// `PTTL × limit - d` is how far TAT is ahead of now (scaled by limit, like the in-memory state). A consume on a
+// busy key moves TAT by cost × windowMs / limit, that is d by -cost × windowMs: one DECRBY, expiry untouched.
+// When TAT would pass E, the key is re-based: expiry two windows ahead. Time then has Redis's 1 ms resolution, and
+// a key is gone at most two windows after its last request (one, unless it was busy).
+// Token bucket keeps the same state: a bucket whose used tokens drain at `limit` per window is a GCRA whose TAT
+// is when the bucket is full again (same decisions, remaining, resetMs and retryAfterMs).
+
+/** Lua `onRedisTime(key, L, W, cost)` and `saveOnRedisTime(key, a, b)`: one limit on the expiry clock. */
+export const onRedisTimeLua = `
+local function onRedisTime(key, L, W, cost)
+  local tolerance = W * L
+  local p = redis.call('PTTL', key)
+  local ahead = 0
+  if p > 0 then
+    ahead = p * L - (tonumber(redis.call('GET', key)) or 0)
+    if ahead < 0 then ahead = 0 end
+  else
+    p = 0
+  end
+  local nxt = ahead + cost * W
+  if nxt > tolerance then
+    return false, floorCount((tolerance - ahead) / W), ahead / L, (nxt - tolerance) / L, 0, 0, 0
+  end
+  local remaining = floorCount((tolerance - nxt) / W)
+  if p * L >= nxt then return true, remaining, nxt / L, 0, 0, p * L - nxt, 0 end
+  local h = math.ceil(2 * W)
+  return true, remaining, nxt / L, 0, h, h * L - nxt, 0
+end
+local function saveOnRedisTime(key, expiry, d)
+  if expiry == 0 then
+    redis.call('SET', key, num(d), 'KEEPTTL')
+  else
+    redis.call('SET', key, num(d), 'PX', expiry)
+  end
+end
+`;
+
+/**
+ * The fast path on the expiry clock (the same state as {@link onRedisTimeLua}); ARGV `limit, windowMs, need,
+ * fresh d` with need = cost × windowMs, an integer (the fast path needs a whole-millisecond window). A busy key
+ * takes PTTL, GET and DECRBY; an idle one PTTL, GET and INCRBY (its TAT jumps to now); a missing one PTTL and
+ * SET with precomputed strings, expiring one window later.
+ */
+export const fastLua = `
+local key = KEYS[1]
+local p = redis.call('PTTL', key)
+if p > 0 then
+  local L = ARGV[1] + 0
+  local span = p * L
+  local ahead = span - redis.call('GET', key)
+  if ahead > 0 then
+    local W = ARGV[2] + 0
+    local tolerance = W * L
+    local nxt = ahead + ARGV[3]
+    if nxt > tolerance then
+      return { 0, math.floor((tolerance - ahead) / W + 1e-9), math.ceil(ahead / L - 1e-9),
+        math.ceil((nxt - tolerance) / L - 1e-9) }
+    end
+    if span < nxt then
+      redis.call('SET', key, 2 * tolerance - nxt, 'PX', 2 * W)
+    else
+      redis.call('DECRBY', key, ARGV[3])
+    end
+    return { 1, math.floor((tolerance - nxt) / W + 1e-9), math.ceil(nxt / L - 1e-9), 0 }
+  end
+  if span >= ARGV[3] + 0 then
+    redis.call('INCRBY', key, ahead - ARGV[3])
+    return { 1, L - ARGV[3] / ARGV[2], math.ceil(ARGV[3] / L - 1e-9), 0 }
+  end
+end
+redis.call('SET', key, ARGV[4], 'PX', ARGV[2])
+return { 1, ARGV[1] - ARGV[3] / ARGV[2], math.ceil(ARGV[3] / ARGV[1] - 1e-9), 0 }
+`;
+
+/** ARGV of {@link fastLua}, when the state stays an exact integer. */
+export function fastArgs(limit: number, windowMs: number, cost: number): string[] | undefined {
+  if (!Number.isInteger(windowMs) || 2 * windowMs * limit > Number.MAX_SAFE_INTEGER) return undefined;
+  const need = cost * windowMs;
+  return [String(limit), String(windowMs), String(need), String(windowMs * limit - need)];
+}
+
 /**
  * GCRA (generic cell rate algorithm, as redis-cell and throttled): one number per limit, the theoretical arrival
  * time (TAT) of the next request, scaled by `limit` so integer times stay exact. Emission interval
@@ -31,8 +114,10 @@ export const gcra: AlgorithmStep = {
     out.resetMs = ahead / limit;
   },
   lua: `
-local needsTime = true
+local needsTime = false
+${onRedisTimeLua}
 local function evaluate(key, L, W, cost, now)
+  if now == nil then return onRedisTime(key, L, W, cost) end
   local nowScaled = now * L
   local base = tonumber(redis.call('GET', key)) or nowScaled
   if base < nowScaled then base = nowScaled end
@@ -46,7 +131,9 @@ local function evaluate(key, L, W, cost, now)
   return false, floorCount((tolerance - ahead) / W), ahead / L, (nxt - nowScaled - tolerance) / L, 0, 0, 0
 end
 local function save(key, resetMs, now, a, b, c)
+  if now == nil then return saveOnRedisTime(key, a, b) end
   redis.call('SET', key, num(a), 'PX', ttl(resetMs))
 end
 `,
+  redisFast: { lua: fastLua, args: fastArgs },
 };

@@ -215,6 +215,91 @@ describe.each(Object.keys(clients))('RedisStore with %s', (kind) => {
     expect(await limiter.consume('w')).toMatchObject({ allowed: true, remaining: 0, resetMs: 40 });
   });
 
+  it.each(algorithms)(
+    '%s on Redis time: a burst, then exact denials; peek reads what consume wrote',
+    async (algorithm) => {
+      const store = (await connect()).store(`burst:${kind}:`);
+      const limiter = new RateLimiter({ algorithm, limit: 5, windowMs: HOUR, store, ...patient });
+      for (let left = 4; left >= 0; left--) {
+        const result = await limiter.consume('b');
+        expect(result).toMatchObject({ allowed: true, limited: false, remaining: left, retryAfterMs: 0 });
+        // The fast path (consume) and the shared body (peek) keep one state between them.
+        expect(await limiter.peek('b')).toMatchObject({ allowed: left > 0, remaining: left });
+      }
+      const denied = await limiter.consume('b', 2);
+      expect(denied).toMatchObject({ allowed: false, limited: true, remaining: 0, limit: 5, windowMs: HOUR });
+      // Exact up to the milliseconds the test itself took (generously bounded for a loaded machine).
+      const expected = { 'token-bucket': 2 * (HOUR / 5), gcra: 2 * (HOUR / 5), 'fixed-window': HOUR }[algorithm];
+      if (expected !== undefined) {
+        expect(denied.retryAfterMs).toBeLessThanOrEqual(expected);
+        expect(denied.retryAfterMs).toBeGreaterThan(expected - 60_000);
+      }
+      expect((await limiter.consume('b')).allowed).toBe(false);
+    },
+  );
+
+  it.each(['token-bucket', 'gcra'] as const)(
+    '%s on Redis time: the key’s expiry is its clock (fresh, busy, re-based, denied, idle)',
+    async (algorithm) => {
+      const store = (await connect()).store(`expiry:${kind}:`);
+      // Two per second: one every 500 ms.
+      const limiter = new RateLimiter({ algorithm, limit: 2, windowMs: 1_000, store, ...patient });
+      const key = `expiry:${kind}:${algorithm === 'gcra' ? 'gcra' : 'tb'}:e`;
+      // Moving the expiry back by ms is the same as that much time passing, for this state and only for it.
+      const pass = async (ms: number) => {
+        const left = await admin.pttl(key);
+        await admin.pexpire(key, Math.max(1, left - ms));
+      };
+      const near = (value: number, expected: number) => {
+        expect(value).toBeLessThanOrEqual(expected);
+        expect(value).toBeGreaterThan(expected - 200);
+      };
+      const fresh = await limiter.consume('e');
+      expect(fresh).toMatchObject({ allowed: true, remaining: 1, resetMs: 500 });
+      expect(await admin.pttl(key)).toBeGreaterThan(500);
+      const busy = await limiter.consume('e');
+      expect(busy).toMatchObject({ allowed: true, remaining: 0 });
+      near(busy.resetMs, 1_000);
+      const denied = await limiter.consume('e');
+      expect(denied).toMatchObject({ allowed: false, remaining: 0 });
+      near(denied.retryAfterMs, 500);
+      await pass(500);
+      const refilled = await limiter.consume('e');
+      expect(refilled).toMatchObject({ allowed: true, remaining: 0 });
+      near(refilled.resetMs, 1_000);
+      // Its TAT passed the expiry, so the key was re-based two windows ahead.
+      expect(await admin.pttl(key)).toBeGreaterThan(1_000);
+      await pass(1_000);
+      // Back to a full quota while the key lives on: the idle path.
+      expect(await admin.exists(key)).toBe(1);
+      expect(await limiter.consume('e')).toMatchObject({ allowed: true, remaining: 1, resetMs: 500 });
+      expect(await limiter.peek('e')).toMatchObject({ allowed: true, remaining: 1 });
+    },
+  );
+
+  it('agrees between the fast path and the shared body (several limits) on Redis time', async () => {
+    const store = (await connect()).store(`agree:${kind}:`);
+    for (const algorithm of algorithms) {
+      const single = new RateLimiter({ algorithm, limit: 7, windowMs: HOUR, store, ...patient });
+      // A second limit that never binds sends every call through the shared body.
+      const double = new RateLimiter({
+        algorithm,
+        limits: [
+          { limit: 7, windowMs: HOUR },
+          { limit: 1_000, windowMs: 24 * HOUR },
+        ],
+        store,
+        ...patient,
+      });
+      for (const cost of [1, 3, 2, 2, 1, 7, 1]) {
+        const [a, b] = [await single.consume(`s-${algorithm}`, cost), await double.consume(`d-${algorithm}`, cost)];
+        expect({ allowed: a.allowed, remaining: a.remaining }).toEqual({ allowed: b.allowed, remaining: b.remaining });
+        expect(Math.abs(a.resetMs - b.resetMs)).toBeLessThan(60_000);
+        expect(Math.abs(a.retryAfterMs - b.retryAfterMs)).toBeLessThan(60_000);
+      }
+    }
+  });
+
   it('lets keys expire in Redis once they are back to a full quota', async () => {
     const store = (await connect()).store(`ttl:${kind}:`);
     const limiter = new RateLimiter({ algorithm: 'fixed-window', limit: 5, windowMs: 60_000, store, ...patient });

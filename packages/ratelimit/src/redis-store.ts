@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { type Clock, describe } from '@weft/reactor';
+import type { RedisFastPath } from './algorithm';
 import { steps } from './algorithms';
-import type { Algorithm, RatePolicy } from './policy';
+import type { Algorithm, LimitSpec, RatePolicy } from './policy';
 import type { RateLimitResult } from './result';
 import type { Store } from './store';
 
@@ -170,16 +171,30 @@ interface Script {
 }
 
 const scripts = new Map<Algorithm, Script>();
+const fastScripts = new Map<Algorithm, Script>();
+
+function script(source: string): Script {
+  return { source, sha: createHash('sha1').update(source).digest('hex') };
+}
 
 /** The one Lua script of an algorithm (consume, peek and reset), and its SHA1 for EVALSHA. */
 export function redisScript(algorithm: Algorithm): Script {
-  let script = scripts.get(algorithm);
-  if (script === undefined) {
-    const source = prologue + steps[algorithm].lua + epilogue;
-    script = { source, sha: createHash('sha1').update(source).digest('hex') };
-    scripts.set(algorithm, script);
+  let found = scripts.get(algorithm);
+  if (found === undefined) {
+    found = script(prologue + steps[algorithm].lua + epilogue);
+    scripts.set(algorithm, found);
   }
-  return script;
+  return found;
+}
+
+/** The script of an algorithm's fast path (see {@link RedisFastPath}); only for algorithms that have one. */
+export function redisFastScript(algorithm: Algorithm): Script {
+  let found = fastScripts.get(algorithm);
+  if (found === undefined) {
+    found = script(steps[algorithm].redisFast?.lua ?? 'return nil');
+    fastScripts.set(algorithm, found);
+  }
+  return found;
 }
 
 /**
@@ -203,7 +218,7 @@ export class RedisStore implements Store {
   readonly #runner: RedisScriptRunner;
   readonly #prefix: string;
   readonly #clock: Clock | undefined;
-  readonly #argsCache = new WeakMap<RatePolicy, string[]>();
+  readonly #prepared = new WeakMap<RatePolicy, Prepared>();
 
   constructor(options: RedisStoreOptions) {
     if (typeof options !== 'object' || options === null) {
@@ -222,39 +237,95 @@ export class RedisStore implements Store {
 
   /** Applies `cost` to every limit of `policy` for `key` in one round trip, if all allow it. */
   consume(key: string, policy: RatePolicy, cost: number): Promise<RateLimitResult> {
-    return this.#run(key, policy, String(cost), 'c', true) as Promise<RateLimitResult>;
+    const prepared = this.#prepare(policy);
+    const fast = prepared.fast;
+    if (fast !== undefined) {
+      const args = cost === 1 ? fast.args : fast.argsFor(cost);
+      if (args !== undefined) {
+        return this.#run(fast.script, [prepared.keyPrefix + key], args, fast.parse) as Promise<RateLimitResult>;
+      }
+    }
+    return this.#run(
+      prepared.script,
+      this.#keys(key, prepared),
+      this.#args(prepared, String(cost), 'c'),
+      prepared.parse,
+    ) as Promise<RateLimitResult>;
   }
 
   /** What `consume(key, policy, 1)` would decide, consuming nothing. */
   peek(key: string, policy: RatePolicy): Promise<RateLimitResult> {
-    return this.#run(key, policy, '0', 'p', true) as Promise<RateLimitResult>;
+    const prepared = this.#prepare(policy);
+    return this.#run(
+      prepared.script,
+      this.#keys(key, prepared),
+      this.#args(prepared, '0', 'p'),
+      prepared.parse,
+    ) as Promise<RateLimitResult>;
   }
 
   /** Deletes `key` under every limit of `policy`. */
   async reset(key: string, policy: RatePolicy): Promise<void> {
-    await this.#run(key, policy, '0', 'r', false);
+    const prepared = this.#prepare(policy);
+    await this.#run(prepared.script, this.#keys(key, prepared), this.#args(prepared, '0', 'r'), undefined);
   }
 
-  #run(key: string, policy: RatePolicy, cost: string, mode: string, parse: boolean): Promise<unknown> {
-    const script = redisScript(policy.algorithm);
-    const keys = this.#keys(key, policy);
-    const args = this.#args(policy, cost, mode);
+  #run(
+    script: Script,
+    keys: string[],
+    args: readonly string[],
+    parse: ((reply: unknown) => RateLimitResult) | undefined,
+  ): Promise<unknown> {
     // One promise on the hot path: parse on success, EVAL only when Redis does not know the script.
     return this.#runner.runSha(script.sha, keys, args).then(
-      (reply) => (parse ? toResult(reply, policy) : reply),
+      (reply) => (parse === undefined ? reply : parse(reply)),
       (error: unknown) => {
         if (!String((error as { message?: unknown } | null)?.message).startsWith('NOSCRIPT')) throw error;
         return this.#runner
           .runScript(script.source, keys, args)
-          .then((reply) => (parse ? toResult(reply, policy) : reply));
+          .then((reply) => (parse === undefined ? reply : parse(reply)));
       },
     );
   }
 
-  #keys(key: string, policy: RatePolicy): string[] {
-    // The algorithm is part of the key: two algorithms keep different state, and must never read each other's.
-    const prefix = this.#prefix + TAGS[policy.algorithm];
-    const count = policy.limits.length;
+  /** What every call with `policy` shares, computed on its first call. */
+  #prepare(policy: RatePolicy): Prepared {
+    let prepared = this.#prepared.get(policy);
+    if (prepared === undefined) {
+      const template = ['', '', ''];
+      for (const spec of policy.limits) template.push(String(spec.limit), String(spec.windowMs));
+      const redisFast = steps[policy.algorithm].redisFast;
+      const only = policy.limits.length === 1 ? policy.limits[0] : undefined;
+      let fast: FastPath | undefined;
+      // The fast path decides on Redis's time; a store on a caller's clock keeps the shared body.
+      if (redisFast !== undefined && only !== undefined && this.#clock === undefined) {
+        const args = redisFast.args(only.limit, only.windowMs, 1);
+        if (args !== undefined) {
+          fast = {
+            script: redisFastScript(policy.algorithm),
+            args,
+            argsFor: (cost) => redisFast.args(only.limit, only.windowMs, cost),
+            parse: (reply) => toFastResult(reply, only),
+          };
+        }
+      }
+      prepared = {
+        policy,
+        script: redisScript(policy.algorithm),
+        // The algorithm is part of the key: two algorithms keep different state, and must never read each other's.
+        keyPrefix: this.#prefix + TAGS[policy.algorithm],
+        template,
+        parse: (reply) => toResult(reply, policy),
+        fast,
+      };
+      this.#prepared.set(policy, prepared);
+    }
+    return prepared;
+  }
+
+  #keys(key: string, prepared: Prepared): string[] {
+    const prefix = prepared.keyPrefix;
+    const count = prepared.policy.limits.length;
     if (count === 1) return [prefix + key];
     // One hash slot for all limits of a key, so the script also runs on Redis Cluster.
     const keys = new Array<string>(count);
@@ -262,19 +333,49 @@ export class RedisStore implements Store {
     return keys;
   }
 
-  #args(policy: RatePolicy, cost: string, mode: string): string[] {
-    let template = this.#argsCache.get(policy);
-    if (template === undefined) {
-      template = ['', '', ''];
-      for (const spec of policy.limits) template.push(String(spec.limit), String(spec.windowMs));
-      this.#argsCache.set(policy, template);
-    }
-    const args = template.slice();
+  #args(prepared: Prepared, cost: string, mode: string): string[] {
+    const args = prepared.template.slice();
     args[0] = cost;
     args[1] = mode;
     if (this.#clock !== undefined) args[2] = String(this.#clock.now());
     return args;
   }
+}
+
+/** A policy's script, key prefix, argument template and reply parser. */
+interface Prepared {
+  readonly policy: RatePolicy;
+  readonly script: Script;
+  readonly keyPrefix: string;
+  /** ARGV of the shared body: cost, mode and time to fill in, then a limit, windowMs pair per limit. */
+  readonly template: readonly string[];
+  readonly parse: (reply: unknown) => RateLimitResult;
+  /** The fast path, when the policy can take it. */
+  readonly fast: FastPath | undefined;
+}
+
+interface FastPath {
+  readonly script: Script;
+  /** ARGV for cost 1, reused by every call. */
+  readonly args: readonly string[];
+  argsFor(cost: number): string[] | undefined;
+  readonly parse: (reply: unknown) => RateLimitResult;
+}
+
+function toFastResult(reply: unknown, spec: LimitSpec): RateLimitResult {
+  if (!Array.isArray(reply) || reply.length !== 4) {
+    throw new TypeError(`Redis rate-limit script: expected a reply of 4 integers, got ${describe(reply)}`);
+  }
+  const allowed = Number(reply[0]) === 1;
+  return {
+    allowed,
+    limited: !allowed,
+    limit: spec.limit,
+    windowMs: spec.windowMs,
+    remaining: Number(reply[1]),
+    resetMs: Number(reply[2]),
+    retryAfterMs: Number(reply[3]),
+  };
 }
 
 function toResult(reply: unknown, policy: RatePolicy): RateLimitResult {

@@ -1,4 +1,5 @@
 import type { AlgorithmStep } from './algorithm';
+import { fastArgs, fastLua, onRedisTimeLua } from './gcra';
 import { floorCount } from './result';
 
 /**
@@ -28,9 +29,12 @@ export const tokenBucket: AlgorithmStep = {
     out.remaining = floorCount((capacity - used) / windowMs);
     out.resetMs = used / limit;
   },
+  // On Redis's own time the bucket keeps GCRA's state (see gcra.ts): the same decisions with one number.
   lua: `
-local needsTime = true
+local needsTime = false
+${onRedisTimeLua}
 local function evaluate(key, L, W, cost, now)
+  if now == nil then return onRedisTime(key, L, W, cost) end
   local s = redis.call('HMGET', key, 'u', 't')
   local used = tonumber(s[1]) or 0
   local at = tonumber(s[2]) or now
@@ -45,8 +49,10 @@ local function evaluate(key, L, W, cost, now)
   return false, floorCount((capacity - used) / W), used / L, (used + need - capacity) / L, 0, 0, 0
 end
 local function save(key, resetMs, now, a, b, c)
+  if now == nil then return saveOnRedisTime(key, a, b) end
   redis.call('HSET', key, 'u', num(a), 't', num(b))
   redis.call('PEXPIRE', key, ttl(resetMs))
 end
 `,
+  redisFast: { lua: fastLua, args: fastArgs },
 };
