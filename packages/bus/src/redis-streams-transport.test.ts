@@ -5,7 +5,8 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Bus, createBus, type DeadLetter } from './bus';
 import type { Envelope } from './envelope';
-import { isCodecError, isDeliveryLimitError } from './errors';
+import { isCodecError, isDeliveryLimitError, isTransportError } from './errors';
+import type { RedisClientLike } from './redis-client';
 import { type RedisStreamsTransportOptions, redisStreamsTransport } from './redis-streams-transport';
 import { type RedisServer, startRedis, waitFor } from './test-redis';
 
@@ -36,6 +37,11 @@ function makeBus(prefix: string, options: Partial<RedisStreamsTransportOptions> 
       ...options,
     }),
   });
+}
+
+async function xackCalls(): Promise<number> {
+  const stats = (await admin.call('INFO', 'commandstats')) as string;
+  return Number(/cmdstat_xack:calls=(\d+)/.exec(stats)?.[1] ?? 0);
 }
 
 function uniquePrefix(): string {
@@ -272,6 +278,65 @@ describe('redisStreamsTransport', () => {
       [4, 1],
     ]);
     await second.close();
+  });
+
+  it('acknowledges the events of one read with one XACK, after their handlers succeeded', async () => {
+    const prefix = uniquePrefix();
+    const publisher = makeBus(prefix);
+    await Promise.all(Array.from({ length: 50 }, (_, i) => publisher.publish('job', i)));
+    const bus = makeBus(prefix, { batchSize: 64 });
+    const got: number[] = [];
+    const before = await xackCalls();
+    await bus.subscribe('job', ({ payload }) => void got.push(payload), { startAt: 'earliest' });
+    await waitFor(() => got.length === 50, 5_000, '50 events');
+    await bus.close();
+    expect(got).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    // One read of 50 entries, handled in one go: one XACK for all of them, sent before close() resolved.
+    expect((await xackCalls()) - before).toBe(1);
+    expect(((await admin.call('XPENDING', `${prefix}job`, 'svc')) as [number])[0]).toBe(0);
+    await publisher.close();
+  });
+
+  it('reports a failed XACK once for its batch and delivers those events again (at least once)', async () => {
+    const prefix = uniquePrefix();
+    const client = redis.client();
+    let xackFailures = 1;
+    // The real server and client; only the first XACK is lost on the way.
+    const flaky: RedisClientLike = {
+      call: (command, ...args) =>
+        command === 'XACK' && xackFailures-- > 0
+          ? Promise.reject(new Error('connection reset'))
+          : client.call(command, ...args),
+      duplicate: () => client.duplicate(),
+      quit: () => client.quit(),
+      disconnect: () => client.disconnect(),
+    };
+    const publisher = makeBus(prefix);
+    await Promise.all(Array.from({ length: 5 }, (_, i) => publisher.publish('job', i)));
+    const bus = createBus<Topics>({
+      name: 'svc',
+      transport: redisStreamsTransport({ client: flaky, prefix, blockMs: 100, claimIdleMs: 100 }),
+    });
+    const errors: unknown[] = [];
+    const delivered: number[] = [];
+    const handled: [number, number][] = [];
+    bus.events.on('error', (error) => errors.push(error));
+    bus.events.on('delivered', (e) => delivered.push(e.payload as number));
+    await bus.subscribe('job', ({ payload, attempt }) => void handled.push([payload, attempt]), {
+      startAt: 'earliest',
+    });
+    await waitFor(() => delivered.length === 5, 5_000, 'the redelivered events');
+    await bus.close();
+    expect(errors).toHaveLength(1);
+    expect(isTransportError(errors[0])).toBe(true);
+    expect((errors[0] as Error).message).toMatch(/Acknowledging 5 entries of .*job as svc failed/);
+    expect(((errors[0] as Error).cause as Error).message).toBe('connection reset');
+    // Handled once, not acknowledged, so handled again (as a redelivery) and acknowledged then.
+    expect(handled.slice(0, 5)).toEqual([0, 1, 2, 3, 4].map((i) => [i, 1]));
+    expect(handled.slice(5).sort((a, b) => a[0] - b[0])).toEqual([0, 1, 2, 3, 4].map((i) => [i, 2]));
+    expect(delivered.sort()).toEqual([0, 1, 2, 3, 4]);
+    expect(((await admin.call('XPENDING', `${prefix}job`, 'svc')) as [number])[0]).toBe(0);
+    await publisher.close();
   });
 
   it('rejects unknown and bad options with a TypeError naming them', () => {

@@ -287,7 +287,12 @@ class StreamConsumer implements TransportSubscription {
     this.ackIds = [];
     this.ackBatch = undefined;
     if (ids.length === 0) return Promise.resolve();
-    const flushing = this.config.client.call('XACK', this.key, this.group, ...ids).then(ignore);
+    const flushing = this.config.client.call('XACK', this.key, this.group, ...ids).then(ignore, (error: unknown) => {
+      throw new TransportError(
+        `Acknowledging ${ids.length} entries of ${this.key} as ${this.group} failed; they will be delivered again`,
+        { cause: error },
+      );
+    });
     this.acking.add(flushing);
     const forget = () => void this.acking.delete(flushing);
     flushing.then(forget, forget);
