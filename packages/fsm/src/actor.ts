@@ -202,8 +202,10 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
     const next = machine.step(previous, event);
     const step = machine.last;
     const actions = step.actions;
-    for (const node of step.exited) this.#cancel(node);
-    for (const node of step.entered) for (const delay of node.after as Delay[]) this.#schedule(delay, delay.ms);
+    if (step.exited.length !== 0) for (const node of step.exited) this.#cancel(node);
+    if (step.entered.length !== 0) {
+      for (const node of step.entered) for (const delay of node.after as Delay[]) this.#schedule(delay, delay.ms);
+    }
     this.#snapshot = next;
     if (next.status === 'done') this.#cancel(null);
     if (actions !== null) this.#run(actions);

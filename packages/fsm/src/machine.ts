@@ -30,11 +30,11 @@ export let nodeOf: (snapshot: object) => StateNode | undefined;
  */
 export class MachineSnapshot<TContext, TValue extends string> {
   /** The active (innermost) state's dotted path, e.g. `'halfOpen.probing'`. */
-  declare readonly value: TValue;
+  readonly value: TValue;
   /** The context; replaced, never mutated, by `assign`. */
-  declare readonly context: TContext;
+  readonly context: TContext;
   /** `'done'` once a top-level final state is reached; `'stopped'` once the actor was stopped. */
-  declare readonly status: SnapshotStatus;
+  readonly status: SnapshotStatus;
   readonly #node: StateNode;
 
   /** @internal */
@@ -64,7 +64,7 @@ export class ExecutableAction<TContext = unknown, TEvent = unknown> {
   /** The configured action (declared as a method so machines stay assignable to `StateMachine<unknown, …>`). */
   declare readonly action: { run(context: TContext, event: TEvent): void }['run'];
   /** The context at this point of the transition (after the `assign`s that came before it). */
-  declare readonly context: TContext;
+  readonly context: TContext;
   /** The event that caused the transition. */
   declare readonly event: TEvent;
   /** @internal */
@@ -161,7 +161,9 @@ export class StateMachine<TContext, TEvent extends EventObject, TValue extends s
     event: TEvent | SystemEvent,
   ): TransitionResult<TContext, TValue, TEvent> {
     checkEvent(event);
-    const next = this.step(this.resolveSnapshot(snapshot), event);
+    // Inline the common case, a snapshot of this machine, so the hot path stays small.
+    const own = snapshot instanceof MachineSnapshot && nodeOf(snapshot)?.root === this.root;
+    const next = this.step(own ? snapshot : this.resolveSnapshot(snapshot), event);
     return {
       snapshot: next,
       actions: (this.last.actions ?? NO_ACTIONS) as TransitionResult<TContext, TValue, TEvent>['actions'],
@@ -188,7 +190,8 @@ export class StateMachine<TContext, TEvent extends EventObject, TValue extends s
     if (snapshot.status !== 'active') return null;
     // The leaf's transitions first, then its ancestors'.
     for (let n = nodeOf(snapshot) as StateNode | null; n !== null; n = n.parent) {
-      const t = enabled(n.on?.get(event.type), snapshot.context, event);
+      const candidates = n.on?.get(event.type);
+      const t = candidates === undefined ? null : enabled(candidates, snapshot.context, event);
       if (t !== null) return t;
     }
     return null;
@@ -204,8 +207,8 @@ export class StateMachine<TContext, TEvent extends EventObject, TValue extends s
     this.#busy = true;
     try {
       step.actions = null;
-      step.exited.length = 0;
-      step.entered.length = 0;
+      if (step.exited.length !== 0) step.exited.length = 0;
+      if (step.entered.length !== 0) step.entered.length = 0;
       const transition = this.select(snapshot, event);
       if (transition === null) return snapshot;
       const leaf = nodeOf(snapshot) as StateNode;
@@ -234,19 +237,18 @@ function snapshotOf<TContext, TValue extends string>(step: Step): MachineSnapsho
   return new MachineSnapshot(leaf, step.context as TContext, leaf.done ? 'done' : 'active');
 }
 
-function enabled(
-  candidates: readonly Transition[] | null | undefined,
-  context: unknown,
-  event: EventObject,
-): Transition | null {
-  if (candidates != null)
-    for (const t of candidates) if (t.guard === undefined || t.guard(context, event) === true) return t;
+function enabled(candidates: readonly Transition[], context: unknown, event: EventObject): Transition | null {
+  for (let i = 0; i < candidates.length; i++) {
+    const t = candidates[i] as Transition;
+    if (t.guard === undefined || t.guard(context, event) === true) return t;
+  }
   return null;
 }
 
 function runActions(actions: readonly CompiledAction[] | null, event: EventObject, step: Step): void {
   if (actions === null) return;
-  for (const action of actions) {
+  for (let i = 0; i < actions.length; i++) {
+    const action = actions[i] as CompiledAction;
     const assigner = action[ASSIGNER];
     if (assigner !== undefined) {
       step.context = { ...(step.context as object), ...assigner(step.context, event) };
@@ -259,24 +261,28 @@ function runActions(actions: readonly CompiledAction[] | null, event: EventObjec
 }
 
 function take(t: Transition, event: EventObject, step: Step): void {
-  // A targetless transition exits and enters nothing: its entry list is empty and its leaf null.
-  if (t.target !== null) {
-    for (let n = step.leaf as StateNode; n !== t.domain; n = n.parent as StateNode) {
-      runActions(n.exit, event, step);
-      if (n.after !== null) {
-        // A state entered and left within one macrostep never gets its timers.
-        const index = step.entered.indexOf(n);
-        if (index === -1) step.exited.push(n);
-        else step.entered.splice(index, 1);
-      }
+  // A targetless transition exits and enters nothing.
+  if (t.leaf === null) {
+    runActions(t.actions, event, step);
+    return;
+  }
+  for (let n = step.leaf as StateNode; n !== t.domain; n = n.parent as StateNode) {
+    runActions(n.exit, event, step);
+    if (n.after !== null) {
+      // A state entered and left within one macrostep never gets its timers.
+      const index = step.entered.indexOf(n);
+      if (index === -1) step.exited.push(n);
+      else step.entered.splice(index, 1);
     }
   }
   runActions(t.actions, event, step);
-  for (const n of t.entry) {
+  const entry = t.entry;
+  for (let i = 0; i < entry.length; i++) {
+    const n = entry[i] as StateNode;
     runActions(n.entry, event, step);
     if (n.after !== null) step.entered.push(n);
   }
-  step.leaf = t.leaf ?? step.leaf;
+  step.leaf = t.leaf;
 }
 
 function settle(step: Step, event: EventObject): void {
@@ -284,8 +290,9 @@ function settle(step: Step, event: EventObject): void {
     const leaf = step.leaf as StateNode;
     if (leaf.done) return;
     let t: Transition | null = null;
-    for (let n: StateNode | null = leaf; t === null && n !== null; n = n.parent)
-      t = enabled(n.eventless, step.context, event);
+    for (let n: StateNode | null = leaf; t === null && n !== null; n = n.parent) {
+      if (n.eventless !== null) t = enabled(n.eventless, step.context, event);
+    }
     if (t === null) return;
     if (steps === MAX_EVENTLESS_STEPS) throw new EventlessLoopError(leaf.path, steps);
     take(t, event, step);
