@@ -43,8 +43,9 @@ export interface AlgorithmStep {
 /**
  * A script of its own for the common case in Redis: one limit, `consume`, Redis's own time. It keeps the same
  * state as the shared body's Redis-time path, so the two may take turns on one key, and replies
- * `{ allowed (1 or 0), remaining, resetMs, retryAfterMs }`. Every argument and reply element costs Redis time
- * (about 60 ns an argument, more to format a Lua number), so it takes a few precomputed strings and no more.
+ * `{ remaining, resetMs }` when it allows and `{ -1 - remaining, resetMs, retryAfterMs }` when it denies. Every
+ * argument and reply element costs time (an argument about 60 ns of Redis's, formatting a Lua number more), so
+ * it takes a few precomputed strings and answers with as few integers as it can.
  */
 export interface RedisFastPath {
   /** The whole script: KEYS[1] is the key, ARGV what {@link RedisFastPath.args} returns. */

@@ -95,9 +95,9 @@ end
 local left = ARGV[2] - count
 if left < 0 then
   redis.call('DECRBY', key, ARGV[1])
-  return { 0, left + ARGV[1], rest, rest }
+  return { -1 - left - ARGV[1], rest, rest }
 end
-return { 1, left, rest, 0 }
+return { left, rest }
 `,
     args: (limit, windowMs, cost) => [String(cost), String(limit), String(Math.ceil(windowMs))],
   },

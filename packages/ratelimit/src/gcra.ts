@@ -49,32 +49,41 @@ end
 export const fastLua = `
 local key = KEYS[1]
 local p = redis.call('PTTL', key)
+local L = ARGV[1] + 0
+local nxt = ARGV[3] + 0
 if p > 0 then
-  local L = ARGV[1] + 0
   local span = p * L
   local ahead = span - redis.call('GET', key)
   if ahead > 0 then
+    -- Rounding with % (floor: x - x % 1, ceil: x - x % -1): math.floor and math.ceil cost more than the rest.
     local W = ARGV[2] + 0
     local tolerance = W * L
-    local nxt = ahead + ARGV[3]
+    nxt = ahead + nxt
     if nxt > tolerance then
-      return { 0, math.floor((tolerance - ahead) / W + 1e-9), math.ceil(ahead / L - 1e-9),
-        math.ceil((nxt - tolerance) / L - 1e-9) }
+      local remaining = (tolerance - ahead) / W + 1e-9
+      local reset = ahead / L - 1e-9
+      local retry = (nxt - tolerance) / L - 1e-9
+      return { -1 - (remaining - remaining % 1), reset - reset % -1, retry - retry % -1 }
     end
     if span < nxt then
       redis.call('SET', key, 2 * tolerance - nxt, 'PX', 2 * W)
     else
       redis.call('DECRBY', key, ARGV[3])
     end
-    return { 1, math.floor((tolerance - nxt) / W + 1e-9), math.ceil(nxt / L - 1e-9), 0 }
+    local remaining = (tolerance - nxt) / W + 1e-9
+    local reset = nxt / L - 1e-9
+    return { remaining - remaining % 1, reset - reset % -1 }
   end
-  if span >= ARGV[3] + 0 then
-    redis.call('INCRBY', key, ahead - ARGV[3])
-    return { 1, L - ARGV[3] / ARGV[2], math.ceil(ARGV[3] / L - 1e-9), 0 }
+  if span >= nxt then
+    redis.call('INCRBY', key, ahead - nxt)
+  else
+    redis.call('SET', key, ARGV[4], 'PX', ARGV[2])
   end
+else
+  redis.call('SET', key, ARGV[4], 'PX', ARGV[2])
 end
-redis.call('SET', key, ARGV[4], 'PX', ARGV[2])
-return { 1, ARGV[1] - ARGV[3] / ARGV[2], math.ceil(ARGV[3] / ARGV[1] - 1e-9), 0 }
+local reset = nxt / L - 1e-9
+return { L - nxt / ARGV[2], reset - reset % -1 }
 `;
 
 /** ARGV of {@link fastLua}, when the state stays an exact integer. */

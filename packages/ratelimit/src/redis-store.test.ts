@@ -230,11 +230,11 @@ describe.each(Object.keys(clients))('RedisStore with %s', (kind) => {
       expect(denied).toMatchObject({ allowed: false, limited: true, remaining: 0, limit: 5, windowMs: HOUR });
       // Exact up to the milliseconds the test itself took (generously bounded for a loaded machine).
       const exact: Partial<Record<Algorithm, number>> = {
-      'token-bucket': 2 * (HOUR / 5),
-      gcra: 2 * (HOUR / 5),
-      'fixed-window': HOUR,
-    };
-    const expected = exact[algorithm];
+        'token-bucket': 2 * (HOUR / 5),
+        gcra: 2 * (HOUR / 5),
+        'fixed-window': HOUR,
+      };
+      const expected = exact[algorithm];
       if (expected !== undefined) {
         expect(denied.retryAfterMs).toBeLessThanOrEqual(expected);
         expect(denied.retryAfterMs).toBeGreaterThan(expected - 60_000);

@@ -363,18 +363,19 @@ interface FastPath {
 }
 
 function toFastResult(reply: unknown, spec: LimitSpec): RateLimitResult {
-  if (!Array.isArray(reply) || reply.length !== 4) {
-    throw new TypeError(`Redis rate-limit script: expected a reply of 4 integers, got ${describe(reply)}`);
+  if (!Array.isArray(reply) || reply.length < 2) {
+    throw new TypeError(`Redis rate-limit script: expected a reply of 2 or 3 integers, got ${describe(reply)}`);
   }
-  const allowed = Number(reply[0]) === 1;
+  const head = Number(reply[0]);
+  const allowed = head >= 0;
   return {
     allowed,
     limited: !allowed,
     limit: spec.limit,
     windowMs: spec.windowMs,
-    remaining: Number(reply[1]),
-    resetMs: Number(reply[2]),
-    retryAfterMs: Number(reply[3]),
+    remaining: allowed ? head : -1 - head,
+    resetMs: Number(reply[1]),
+    retryAfterMs: allowed ? 0 : Number(reply[2]),
   };
 }
 
