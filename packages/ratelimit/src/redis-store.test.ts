@@ -282,6 +282,40 @@ describe.each(Object.keys(clients))('RedisStore with %s', (kind) => {
     },
   );
 
+  it('sliding-window on Redis time: windows start at the first request and turn with the key’s expiry', async () => {
+    const store = (await connect()).store(`slide:${kind}:`);
+    const limiter = new RateLimiter({ algorithm: 'sliding-window', limit: 2, windowMs: 1_000, store, ...patient });
+    const key = `slide:${kind}:sw:s`;
+    const pass = async (ms: number) => {
+      const left = await admin.pttl(key);
+      await admin.pexpire(key, Math.max(1, left - ms));
+    };
+    const near = (value: number, expected: number) => {
+      expect(value).toBeLessThanOrEqual(expected);
+      expect(value).toBeGreaterThan(expected - 200);
+    };
+    expect(await limiter.consume('s')).toMatchObject({ allowed: true, remaining: 1, resetMs: 2_000 });
+    expect(await limiter.consume('s')).toMatchObject({ allowed: true, remaining: 0 });
+    const over = await limiter.consume('s');
+    expect(over).toMatchObject({ allowed: false, remaining: 0 });
+    near(over.retryAfterMs, 1_500);
+    // The window turns: both requests now weigh as the previous window's, fading over the next second.
+    await pass(1_000);
+    const turned = await limiter.consume('s');
+    expect(turned).toMatchObject({ allowed: false, remaining: 0 });
+    near(turned.retryAfterMs, 500);
+    near(turned.resetMs, 1_000);
+    await pass(500);
+    const half = await limiter.consume('s');
+    expect(half).toMatchObject({ allowed: true, remaining: 0 });
+    near(half.resetMs, 1_500);
+    expect(await admin.pttl(key)).toBeGreaterThan(1_000);
+    expect(await limiter.peek('s')).toMatchObject({ allowed: false, remaining: 0 });
+    const again = await limiter.consume('s');
+    expect(again).toMatchObject({ allowed: false, remaining: 0 });
+    near(again.retryAfterMs, 500);
+  });
+
   it('agrees between the fast path and the shared body (several limits) on Redis time', async () => {
     const store = (await connect()).store(`agree:${kind}:`);
     for (const algorithm of algorithms) {
