@@ -59,13 +59,20 @@ export function unframe(topic: string, text: string): WireMessage | undefined {
   const d = c < 0 ? -1 : text.indexOf('\n', c + 1);
   const e = d < 0 ? -1 : text.indexOf('\n', d + 1);
   if (e < 0) return undefined;
-  const publishedAt = Number(text.slice(b + 1, c));
-  const keyField = text.slice(c + 1, d);
-  const headersField = text.slice(d + 1, e);
+  // The hot path of every delivery: digits read in place, empty fields not sliced.
+  let publishedAt = 0;
+  for (let i = b + 1; i < c; i++) {
+    const digit = text.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) {
+      publishedAt = Number(text.slice(b + 1, c));
+      break;
+    }
+    publishedAt = publishedAt * 10 + digit;
+  }
   let headers: Headers = EMPTY;
-  if (headersField !== '') {
+  if (e > d + 1) {
     try {
-      headers = JSON.parse(headersField) as Headers;
+      headers = JSON.parse(text.slice(d + 1, e)) as Headers;
     } catch {
       return undefined;
     }
@@ -73,7 +80,7 @@ export function unframe(topic: string, text: string): WireMessage | undefined {
   return {
     id: text.slice(a, b),
     topic,
-    key: keyField === '' ? undefined : keyField.slice(1),
+    key: d > c + 1 ? text.slice(c + 2, d) : undefined,
     headers,
     publishedAt,
     payload: text.slice(e + 1),

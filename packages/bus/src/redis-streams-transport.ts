@@ -225,8 +225,10 @@ class StreamConsumer implements TransportSubscription {
   }
 
   private accept(entries: readonly RawEntry[], counts: Map<string, number> | undefined): void {
-    for (const [id, fields] of entries) {
-      if (this.owned.has(id)) continue;
+    for (let i = 0; i < entries.length; i++) {
+      const [id, fields] = entries[i] as RawEntry;
+      // Taken over or read again after the group was recreated while this consumer still handles it: skip.
+      if (this.owned.size !== 0 && this.owned.has(id)) continue;
       if (fields === null) {
         // Trimmed or deleted while pending: nothing left to handle.
         this.ack(id).catch(ignore);
@@ -239,25 +241,31 @@ class StreamConsumer implements TransportSubscription {
         continue;
       }
       this.owned.add(id);
-      this.buffer.push(new StreamDelivery(this, id, message, counts?.get(id) ?? 1));
+      const delivery = new StreamDelivery(this, id, message, counts === undefined ? 1 : (counts.get(id) ?? 1));
+      // Nothing waiting and a slot free: start it now rather than through the buffer.
+      if (this.buffer.length === 0 && this.running < this.concurrency && !this.stopping) this.begin(delivery);
+      else this.buffer.push(delivery);
     }
     this.dispatch();
   }
 
   private dispatch(): void {
     while (this.running < this.concurrency && this.buffer.length > 0 && !this.stopping) {
-      const delivery = this.buffer.shift() as StreamDelivery;
-      this.running++;
-      const handling = this.handle(delivery);
-      // Finished already (a handler that returned without a promise): no promise, no recursion, next one.
-      if (handling === undefined) this.finish(delivery);
-      else handling.then(() => this.done(delivery));
+      this.begin(this.buffer.shift() as StreamDelivery);
     }
     if (this.buffer.length === 0 && this.wakeLoop !== undefined) {
       const wake = this.wakeLoop;
       this.wakeLoop = undefined;
       wake();
     }
+  }
+
+  private begin(delivery: StreamDelivery): void {
+    this.running++;
+    const handling = this.handle(delivery);
+    // Finished already (a handler that returned without a promise): no promise, no recursion, next one.
+    if (handling === undefined) this.finish(delivery);
+    else handling.then(() => this.done(delivery));
   }
 
   private done(delivery: StreamDelivery): void {
