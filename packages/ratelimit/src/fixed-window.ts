@@ -30,7 +30,6 @@ export const fixedWindow: AlgorithmStep = {
   // With Redis's own time the window is the key's TTL (a plain counter, as cheap as INCRBY: no TIME call);
   // with a caller's clock (tests in virtual time) the start is kept, as in memory.
   lua: `
-local needsTime = false
 local function evaluate(key, L, W, cost, now)
   if now == nil then
     local count = tonumber(redis.call('GET', key)) or 0

@@ -123,7 +123,6 @@ export const gcra: AlgorithmStep = {
     out.resetMs = ahead / limit;
   },
   lua: `
-local needsTime = false
 ${onRedisTimeLua}
 local function evaluate(key, L, W, cost, now)
   if now == nil then return onRedisTime(key, L, W, cost) end

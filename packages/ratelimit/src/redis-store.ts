@@ -92,16 +92,16 @@ function toRunner(client: unknown): RedisScriptRunner {
   );
 }
 
-// Shared script body: Redis time (so skewed machines agree), then one algorithm over every limit, committing all
-// or nothing. KEYS: one per limit. ARGV: cost, mode ('c' consume, 'p' peek, 'r' reset), the time in ms ('' for
+// Shared script body (peek, reset, several limits, a caller's clock): one algorithm over every limit, committing
+// all or nothing. KEYS: one per limit. ARGV: cost, mode ('c' consume, 'p' peek, 'r' reset), the time in ms ('' for
 // Redis's own), then a limit, windowMs pair per key.
 // Times are ms since 2023-11-14 rather than 1970, to keep scaled products well inside a double's exact range.
 const prologue = `
 local function num(x) return string.format('%.17g', x) end
 local function floorCount(x) return math.floor(x + 1e-9) end
 local function ceilMs(x) if x <= 1e-9 then return 0 end return math.ceil(x - 1e-9) end
--- Expiry only collects garbage (an expired key decides like a fresh one), so with a caller's clock, whose
--- milliseconds need not be Redis's, keys are kept a minute longer.
+-- With a caller's clock, expiry only collects garbage (an expired key decides like a fresh one), and since the
+-- caller's milliseconds need not be Redis's, keys are kept a minute longer. (On Redis's time it is the clock.)
 local ttlSlack = 0
 local function ttl(ms) return math.ceil(ms) + 1 + ttlSlack end
 `;
@@ -111,10 +111,8 @@ if ARGV[2] == 'r' then
   return 0
 end
 local now = tonumber(ARGV[3])
-if now ~= nil then ttlSlack = 60000 elseif needsTime then
-  local clock = redis.call('TIME')
-  now = (tonumber(clock[1]) - 1700000000) * 1000 + tonumber(clock[2]) / 1000
-end
+-- On Redis's own time (no ARGV[3]) each algorithm reads its clock itself: the key's expiry, or TIME.
+if now ~= nil then ttlSlack = 60000 end
 -- The common case, one limit: no selection, no tables.
 if #KEYS == 1 and ARGV[2] == 'c' then
   local L, W, cost = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[1])
@@ -200,8 +198,9 @@ export function redisFastScript(algorithm: Algorithm): Script {
 /**
  * A store in Redis, shared by any number of processes and machines. Each algorithm is one Lua script run with
  * EVALSHA (EVAL when Redis answers NOSCRIPT, after a restart or `SCRIPT FLUSH`), so every `consume`, even with
- * several limits, is one atomic round trip. Decisions use Redis's `TIME`, so clocks of the callers do not matter.
- * Keys expire on their own once back to a full quota.
+ * several limits, is one atomic round trip; a single limit's `consume` runs a smaller script of its own. Decisions
+ * use Redis's clock (the key's expiry, read with PTTL: no `TIME` call, 1 ms resolution), so clocks of the callers
+ * do not matter. Keys expire on their own, at most two windows after their last request.
  *
  * With ioredis, prefer `enableOfflineQueue: false`: otherwise a command sent while Redis is down is queued and
  * may run (and count) after the limiter has already applied `onStoreError`.

@@ -43,7 +43,6 @@ export const slidingWindow: AlgorithmStep = {
   // window starts with a key's first request (as fixed-window's do) rather than at a multiple of windowMs, the key
   // expires two windows later (when its count stops weighing), and holds current + previous × (limit + 1).
   lua: `
-local needsTime = false
 local function weigh(L, W, cost, current, previous, elapsed)
   local weighted = previous * (W - elapsed)
   local capacity = L * W

@@ -4,7 +4,7 @@ import type { RateLimitResult } from './result';
 /**
  * Where counts live. A store applies a {@link RatePolicy} atomically: every limit of the policy is checked and,
  * only if all allow, all are consumed. Stores decide with their own time (the memory store's clock, Redis's
- * `TIME`, the cluster primary's clock). Methods may answer synchronously (the memory store does, so the
+ * clock, the cluster primary's clock). Methods may answer synchronously (the memory store does, so the
  * limiter's fast path allocates no timer) or with a promise, which the limiter bounds with `storeTimeoutMs`.
  */
 export interface Store {

@@ -31,7 +31,6 @@ export const tokenBucket: AlgorithmStep = {
   },
   // On Redis's own time the bucket keeps GCRA's state (see gcra.ts): the same decisions with one number.
   lua: `
-local needsTime = false
 ${onRedisTimeLua}
 local function evaluate(key, L, W, cost, now)
   if now == nil then return onRedisTime(key, L, W, cost) end
