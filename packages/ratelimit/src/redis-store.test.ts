@@ -316,6 +316,18 @@ describe.each(Object.keys(clients))('RedisStore with %s', (kind) => {
     near(again.retryAfterMs, 500);
   });
 
+  it.each(algorithms)('%s on Redis time with a fractional window (no fast path) still limits', async (algorithm) => {
+    const store = (await connect()).store(`fraction:${kind}:`);
+    const limiter = new RateLimiter({ algorithm, limit: 2, windowMs: 3_600_000.5, store, ...patient });
+    expect(await limiter.consume('f')).toMatchObject({ allowed: true, remaining: 1 });
+    expect(await limiter.consume('f')).toMatchObject({ allowed: true, remaining: 0 });
+    const denied = await limiter.consume('f');
+    expect(denied).toMatchObject({ allowed: false, remaining: 0 });
+    expect(denied.retryAfterMs).toBeGreaterThan(1_000_000);
+    expect(denied.retryAfterMs).toBeLessThanOrEqual(3_600_001);
+    expect(await limiter.peek('f')).toMatchObject({ allowed: false, remaining: 0 });
+  });
+
   it('agrees between the fast path and the shared body (several limits) on Redis time', async () => {
     const store = (await connect()).store(`agree:${kind}:`);
     for (const algorithm of algorithms) {
