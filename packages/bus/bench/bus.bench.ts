@@ -150,12 +150,42 @@ describe(`publish + deliver ${BURST} events (one iteration)`, () => {
   for (const [name, contender] of contenders) bench(name, () => contender.run(), options);
 });
 
+/**
+ * The vitest figures above run the contenders one after another, so a change in the load of a shared machine
+ * (other jobs) skews their ratios. This runs them in alternation instead, round after round, and prints the median
+ * of each round's throughput ratio: the figure to trust on a noisy machine.
+ */
+async function interleaved(rounds: number): Promise<void> {
+  const bursts: Record<string, number> = { '@weft/bus streams': 10, 'bare XADD/XREADGROUP': 10, bullmq: 1 };
+  const perRound = new Map<string, number[]>();
+  for (let round = 0; round < rounds; round++) {
+    // A different contender goes first each round: none always follows the same one (BullMQ's background work).
+    const order = contenders.map((_, i) => contenders[(i + round) % contenders.length] as [string, Contender]);
+    for (const [name, contender] of order) {
+      const n = bursts[name] ?? 1;
+      const started = performance.now();
+      for (let i = 0; i < n; i++) await contender.run();
+      const rate = (n * BURST * 1000) / (performance.now() - started);
+      perRound.set(name, [...(perRound.get(name) ?? []), rate]);
+    }
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+  const bare = perRound.get('bare XADD/XREADGROUP') ?? [];
+  for (const [name, rates] of perRound) {
+    const ratios = rates.map((rate, i) => rate / (bare[i] ?? rate));
+    console.log(
+      `interleaved, ${rounds} rounds: ${name}: median ${Math.round(median(rates))} events/s, ${median(ratios).toFixed(2)}x the bare loop`,
+    );
+  }
+}
+
 afterAll(async () => {
   for (const [name, samples] of latencies) {
     samples.sort((a, b) => a - b);
     const at = (q: number) => (samples[Math.min(samples.length - 1, Math.floor(q * samples.length))] ?? 0).toFixed(2);
     console.log(`${name}: ${samples.length} events, latency p50 ${at(0.5)} ms, p99 ${at(0.99)} ms`);
   }
+  await interleaved(30);
   for (const [, contender] of contenders) await contender.close();
   await redis.stop();
 });

@@ -201,12 +201,18 @@ class BusImpl<Topics extends object> implements Bus<Topics> {
       return Promise.reject(error);
     }
     // One `then` on the transport's promise (no async function around it): publishing is half the hot path.
-    return this.transport.publish(message).then(() => {
-      if (this.events.listenerCount('published') > 0) {
-        const { id, headers, key, publishedAt } = message;
-        this.events.emit('published', { id, topic, payload, headers, key, publishedAt, attempt: 0 });
-      }
-      return message.id;
+    const accepted = this.transport.publish(message);
+    if (this.events.listenerCount('published') > 0) return this.announce(accepted, message, payload);
+    const id = message.id;
+    return accepted.then(() => id);
+  }
+
+  /** Emits `published` once the transport accepted the message (for publishes made while someone listens). */
+  private announce(accepted: Promise<unknown>, message: WireMessage, payload: unknown): Promise<string> {
+    return accepted.then(() => {
+      const { id, topic, headers, key, publishedAt } = message;
+      this.events.emit('published', { id, topic, payload, headers, key, publishedAt, attempt: 0 });
+      return id;
     });
   }
 
