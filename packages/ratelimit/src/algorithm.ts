@@ -43,7 +43,8 @@ export interface AlgorithmStep {
 /**
  * A script of its own for the common case in Redis: one limit, `consume`, Redis's own time. It keeps the same
  * state as the shared body's Redis-time path, so the two may take turns on one key, and replies
- * `{ remaining, resetMs }` when it allows and `{ -1 - remaining, resetMs, retryAfterMs }` when it denies. Every
+ * `{ remaining, resetMs }` when it allows, `{ -1 - remaining, resetMs, retryAfterMs }` when it denies, and the
+ * integer 0 when it allows from a full quota (the common case, whose answer the client knows in advance). Every
  * argument and reply element costs time (an argument about 60 ns of Redis's, formatting a Lua number more), so
  * it takes a few precomputed strings and answers with as few integers as it can.
  */
@@ -52,6 +53,14 @@ export interface RedisFastPath {
   readonly lua: string;
   /** The ARGV of a consume of `cost`, or undefined where the fast path does not apply to this limit. */
   args(limit: number, windowMs: number, cost: number): string[] | undefined;
+  /** The answer behind reply 0. */
+  fresh(limit: number, windowMs: number, cost: number): FreshAnswer;
+}
+
+/** An allowed consume from a full quota. */
+export interface FreshAnswer {
+  readonly remaining: number;
+  readonly resetMs: number;
 }
 
 /** A fresh scratch outcome (one per store, reused for every call). */

@@ -74,22 +74,21 @@ local function save(key, resetMs, now, a, b, c)
   redis.call('PEXPIRE', key, ttl(resetMs))
 end
 `,
-  // The fast path counts first (INCRBY, as cheap as Redis gets) and takes the count back on the rare denial.
+  // The fast path counts first (INCRBY, as cheap as Redis gets) and takes the count back on the rare denial;
+  // a new window replies 0.
   // ARGV: cost, limit, and the window rounded up to whole ms (the TTL of a new window).
   redisFast: {
     lua: `
 local key = KEYS[1]
 local count = redis.call('INCRBY', key, ARGV[1])
-local rest
 if count == ARGV[1] + 0 then
   redis.call('PEXPIRE', key, ARGV[3])
-  rest = ARGV[3] + 0
-else
-  rest = redis.call('PTTL', key)
-  if rest <= 0 then
-    redis.call('SET', key, ARGV[1], 'PX', ARGV[3])
-    count, rest = ARGV[1] + 0, ARGV[3] + 0
-  end
+  return 0
+end
+local rest = redis.call('PTTL', key)
+if rest <= 0 then
+  redis.call('SET', key, ARGV[1], 'PX', ARGV[3])
+  return 0
 end
 local left = ARGV[2] - count
 if left < 0 then
@@ -99,5 +98,7 @@ end
 return { left, rest }
 `,
     args: (limit, windowMs, cost) => [String(cost), String(limit), String(Math.ceil(windowMs))],
+    // A new window (reply 0).
+    fresh: (limit, windowMs, cost) => ({ remaining: limit - cost, resetMs: Math.ceil(windowMs) }),
   },
 };

@@ -1,5 +1,5 @@
-import type { AlgorithmStep } from './algorithm';
-import { floorCount } from './result';
+import type { AlgorithmStep, FreshAnswer } from './algorithm';
+import { ceilMs, floorCount } from './result';
 
 // On Redis's own time the state needs no clock reading at all: the key's expiry is the clock. With E the key's
 // expiry (whole ms, Redis's clock) and TAT the theoretical arrival time, the key holds d = (E - TAT) × limit, so
@@ -44,7 +44,7 @@ end
  * The fast path on the expiry clock (the same state as {@link onRedisTimeLua}); ARGV `limit, windowMs, need,
  * fresh d` with need = cost × windowMs, an integer (the fast path needs a whole-millisecond window). A busy key
  * takes PTTL, GET and DECRBY; an idle one PTTL, GET and INCRBY (its TAT jumps to now); a missing one PTTL and
- * SET with precomputed strings, expiring one window later.
+ * SET with precomputed strings, expiring one window later. Both of the latter reply 0: allowed from a full quota.
  */
 export const fastLua = `
 local key = KEYS[1]
@@ -76,15 +76,17 @@ if p > 0 then
   end
   if span >= nxt then
     redis.call('INCRBY', key, ahead - nxt)
-  else
-    redis.call('SET', key, ARGV[4], 'PX', ARGV[2])
+    return 0
   end
-else
-  redis.call('SET', key, ARGV[4], 'PX', ARGV[2])
 end
-local reset = nxt / L - 1e-9
-return { L - nxt / ARGV[2], reset - reset % -1 }
+redis.call('SET', key, ARGV[4], 'PX', ARGV[2])
+return 0
 `;
+
+/** What a consume from a full quota answers (the fast path's reply 0). */
+export function fastFresh(limit: number, windowMs: number, cost: number): FreshAnswer {
+  return { remaining: limit - cost, resetMs: ceilMs((cost * windowMs) / limit) };
+}
 
 /** ARGV of {@link fastLua}, when the state stays an exact integer. */
 export function fastArgs(limit: number, windowMs: number, cost: number): string[] | undefined {
@@ -143,5 +145,5 @@ local function save(key, resetMs, now, a, b, c)
   redis.call('SET', key, num(a), 'PX', ttl(resetMs))
 end
 `,
-  redisFast: { lua: fastLua, args: fastArgs },
+  redisFast: { lua: fastLua, args: fastArgs, fresh: fastFresh },
 };

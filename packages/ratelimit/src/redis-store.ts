@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { type Clock, describe } from '@weft/reactor';
-import type { RedisFastPath } from './algorithm';
+import type { FreshAnswer, RedisFastPath } from './algorithm';
 import { steps } from './algorithms';
 import type { Algorithm, LimitSpec, RatePolicy } from './policy';
 import type { RateLimitResult } from './result';
@@ -239,9 +239,12 @@ export class RedisStore implements Store {
     const prepared = this.#prepare(policy);
     const fast = prepared.fast;
     if (fast !== undefined) {
-      const args = cost === 1 ? fast.args : fast.argsFor(cost);
-      if (args !== undefined) {
-        return this.#run(fast.script, [prepared.keyPrefix + key], args, fast.parse) as Promise<RateLimitResult>;
+      if (cost === 1) {
+        return this.#run(fast.script, [prepared.keyPrefix + key], fast.args, fast.parse) as Promise<RateLimitResult>;
+      }
+      const other = fast.argsFor(cost);
+      if (other !== undefined) {
+        return this.#run(fast.script, [prepared.keyPrefix + key], other.args, other.parse) as Promise<RateLimitResult>;
       }
     }
     return this.#run(
@@ -300,11 +303,17 @@ export class RedisStore implements Store {
       if (redisFast !== undefined && only !== undefined && this.#clock === undefined) {
         const args = redisFast.args(only.limit, only.windowMs, 1);
         if (args !== undefined) {
+          const freshOne = redisFast.fresh(only.limit, only.windowMs, 1);
           fast = {
             script: redisFastScript(policy.algorithm),
             args,
-            argsFor: (cost) => redisFast.args(only.limit, only.windowMs, cost),
-            parse: (reply) => toFastResult(reply, only),
+            parse: (reply) => toFastResult(reply, only, freshOne),
+            argsFor: (cost) => {
+              const more = redisFast.args(only.limit, only.windowMs, cost);
+              if (more === undefined) return undefined;
+              const fresh = redisFast.fresh(only.limit, only.windowMs, cost);
+              return { args: more, parse: (reply: unknown) => toFastResult(reply, only, fresh) };
+            },
           };
         }
       }
@@ -355,15 +364,27 @@ interface Prepared {
 
 interface FastPath {
   readonly script: Script;
-  /** ARGV for cost 1, reused by every call. */
+  /** ARGV for cost 1, reused by every call, and its reply parser. */
   readonly args: readonly string[];
-  argsFor(cost: number): string[] | undefined;
   readonly parse: (reply: unknown) => RateLimitResult;
+  /** The same for another cost, if the fast path takes it. */
+  argsFor(cost: number): { args: string[]; parse: (reply: unknown) => RateLimitResult } | undefined;
 }
 
-function toFastResult(reply: unknown, spec: LimitSpec): RateLimitResult {
+function toFastResult(reply: unknown, spec: LimitSpec, fresh: FreshAnswer): RateLimitResult {
+  if (reply === 0) {
+    return {
+      allowed: true,
+      limited: false,
+      limit: spec.limit,
+      windowMs: spec.windowMs,
+      remaining: fresh.remaining,
+      resetMs: fresh.resetMs,
+      retryAfterMs: 0,
+    };
+  }
   if (!Array.isArray(reply) || reply.length < 2) {
-    throw new TypeError(`Redis rate-limit script: expected a reply of 2 or 3 integers, got ${describe(reply)}`);
+    throw new TypeError(`Redis rate-limit script: expected 0 or a reply of 2 or 3 integers, got ${describe(reply)}`);
   }
   const head = Number(reply[0]);
   const allowed = head >= 0;

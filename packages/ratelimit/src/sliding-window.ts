@@ -110,7 +110,7 @@ local function save(key, resetMs, now, a, b, c)
 end
 `,
   // ARGV: cost, limit, windowMs, 2 × windowMs. In a window: PTTL and INCRBY (DECRBY back on a denial); when the
-  // window has turned: PTTL, GET and SET (once a window); a missing key: PTTL and SET.
+  // window has turned: PTTL, GET and SET (once a window); a missing key: PTTL and SET, replying 0.
   redisFast: {
     lua: `
 local key = KEYS[1]
@@ -156,11 +156,12 @@ if r > 0 then
   return { -1 - (remaining - remaining % 1), r, retry - retry % -1 }
 end
 redis.call('SET', key, ARGV[1], 'PX', ARGV[4])
-return { L - cost, ARGV[4] + 0 }
+return 0
 `,
     args: (limit, windowMs, cost) =>
       Number.isInteger(windowMs) && limit < 2 ** 26 && 2 * windowMs * limit <= Number.MAX_SAFE_INTEGER
         ? [String(cost), String(limit), String(windowMs), String(2 * windowMs)]
         : undefined,
+    fresh: (limit, windowMs, cost) => ({ remaining: limit - cost, resetMs: 2 * windowMs }),
   },
 };

@@ -1,5 +1,5 @@
 import type { AlgorithmStep } from './algorithm';
-import { fastArgs, fastLua, onRedisTimeLua } from './gcra';
+import { fastArgs, fastFresh, fastLua, onRedisTimeLua } from './gcra';
 import { floorCount } from './result';
 
 /**
@@ -53,5 +53,5 @@ local function save(key, resetMs, now, a, b, c)
   redis.call('PEXPIRE', key, ttl(resetMs))
 end
 `,
-  redisFast: { lua: fastLua, args: fastArgs },
+  redisFast: { lua: fastLua, args: fastArgs, fresh: fastFresh },
 };
