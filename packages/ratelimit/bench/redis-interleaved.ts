@@ -2,7 +2,12 @@
  * The Redis benchmark of `redis.bench.ts`, with the contenders interleaved round by round so that the drift of a
  * shared machine hits them alike, plus where the time goes: the client's CPU per consume (`process.cpuUsage`),
  * redis-server's CPU per consume (`INFO cpu`) and the script's own time (`INFO commandstats` usec_per_call).
- * Every contender has its own ioredis client with the same options, the same keys and the same limit.
+ * Every contender has its own ioredis client with the same options, the same keys and the same limit. Three
+ * workloads of 2,000 consumes each:
+ * - idle keys: 1,000 keys, 100,000 per minute, so every key is at (or near) a full quota: the common case;
+ * - hot keys: 10 keys, 100,000 per minute, so each key is busy (its bucket far from full), all still allowed;
+ * - denied: 10 keys, 10 per minute, so after the first few every consume is denied (rate-limiter-flexible rejects
+ *   its promise then; the rejection is caught, as a user must).
  *
  *   pnpm exec tsx --conditions=source packages/ratelimit/bench/redis-interleaved.ts [rounds]
  */
@@ -12,9 +17,9 @@ import { type Algorithm, RateLimiter, RedisStore } from '../src/index';
 import { startRedis } from '../src/test-redis';
 
 const CONSUMES = 2_000;
-const KEYS = Array.from({ length: 1_000 }, (_, i) => `client-${i}`);
 const ROUNDS = Number(process.argv[2] ?? 5);
 const CONCURRENCIES = [1, 64];
+const RLF = 'rate-limiter-flexible RateLimiterRedis';
 
 const redis = await startRedis();
 const clients: Redis[] = [];
@@ -26,32 +31,46 @@ function client(): Redis {
 const admin = client();
 
 type Consume = (key: string) => Promise<unknown>;
-let storeErrors = 0;
-const contenders = new Map<string, Consume>();
-{
-  const rlf = new RateLimiterRedis({ storeClient: client(), points: 100_000, duration: 60, keyPrefix: 'rlf' });
-  contenders.set('rate-limiter-flexible RateLimiterRedis', (k) => rlf.consume(k));
+interface Workload {
+  readonly keys: readonly string[];
+  readonly contenders: Map<string, Consume>;
 }
-for (const algorithm of ['token-bucket', 'gcra', 'fixed-window', 'sliding-window'] as Algorithm[]) {
-  // A finite deadline, so its machinery is part of the cost, but a generous one: a loaded machine must not turn
-  // slow answers into fallbacks (which would answer without Redis). Store errors are counted and printed.
-  const limiter = new RateLimiter({
-    algorithm,
-    limit: 100_000,
-    windowMs: 60_000,
-    store: new RedisStore({ client: client() }),
-    storeTimeoutMs: 10_000,
-  });
-  limiter.on('error', () => storeErrors++);
-  contenders.set(`@weft/ratelimit ${algorithm}`, (k) => limiter.consume(k));
+let storeErrors = 0;
+const ignore = () => undefined;
+
+function workload(name: string, keyCount: number, limit: number): Workload {
+  const keys = Array.from({ length: keyCount }, (_, i) => `client-${i}`);
+  const contenders = new Map<string, Consume>();
+  const rlf = new RateLimiterRedis({ storeClient: client(), points: limit, duration: 60, keyPrefix: `rlf-${name}` });
+  contenders.set(RLF, (k) => rlf.consume(k).catch(ignore));
+  for (const algorithm of ['token-bucket', 'gcra', 'fixed-window', 'sliding-window'] as Algorithm[]) {
+    // A finite deadline, so its machinery is part of the cost, but a generous one: a loaded machine must not turn
+    // slow answers into fallbacks (which would answer without Redis). Store errors are counted and printed.
+    const limiter = new RateLimiter({
+      algorithm,
+      limit,
+      windowMs: 60_000,
+      store: new RedisStore({ client: client(), prefix: `weft-${name}:` }),
+      storeTimeoutMs: 10_000,
+    });
+    limiter.on('error', () => storeErrors++);
+    contenders.set(`@weft/ratelimit ${algorithm}`, (k) => limiter.consume(k));
+  }
+  return { keys, contenders };
 }
 
-async function run(consume: Consume, concurrency: number): Promise<void> {
+const workloads = new Map<string, Workload>([
+  ['idle keys', workload('idle', 1_000, 100_000)],
+  ['hot keys', workload('hot', 10, 100_000)],
+  ['denied', workload('denied', 10, 10)],
+]);
+
+async function run(consume: Consume, keys: readonly string[], concurrency: number): Promise<void> {
   let next = 0;
   const loop = async () => {
     while (next < CONSUMES) {
       const i = next++;
-      await consume(KEYS[i % KEYS.length]!);
+      await consume(keys[i % keys.length]!);
     }
   };
   await Promise.all(Array.from({ length: concurrency }, loop));
@@ -70,39 +89,39 @@ interface Sample {
   wallMs: number;
   clientCpuUs: number;
   serverCpuUs: number;
+  scriptUs: number;
 }
 const samples = new Map<string, Sample[]>();
-const scriptUs = new Map<string, number[]>();
 
-for (const [, consume] of contenders) {
-  await run(consume, 64);
-  await run(consume, 1);
+for (const { keys, contenders } of workloads.values()) {
+  for (const consume of contenders.values()) {
+    await run(consume, keys, 64);
+    await run(consume, keys, 1);
+  }
 }
 for (let round = 0; round < ROUNDS; round++) {
-  for (const concurrency of CONCURRENCIES) {
-    for (const [name, consume] of contenders) {
-      await admin.config('RESETSTAT');
-      const serverBefore = await serverCpuMs();
-      const cpuBefore = process.cpuUsage();
-      const started = performance.now();
-      await run(consume, concurrency);
-      const wallMs = performance.now() - started;
-      const cpu = process.cpuUsage(cpuBefore);
-      const serverCpu = (await serverCpuMs()) - serverBefore;
-      const stats = await admin.info('commandstats');
-      const perCall = /^cmdstat_evalsha:calls=(\d+),usec=\d+,usec_per_call=([\d.]+)/m.exec(stats);
-      const key = `${name} c${concurrency}`;
-      const list = samples.get(key) ?? [];
-      samples.set(key, list);
-      list.push({
-        wallMs,
-        clientCpuUs: ((cpu.user + cpu.system) / CONSUMES) * 1,
-        serverCpuUs: (serverCpu * 1_000) / CONSUMES,
-      });
-      if (perCall !== null) {
-        const us = scriptUs.get(name) ?? [];
-        scriptUs.set(name, us);
-        us.push(Number(perCall[2]));
+  for (const [workloadName, { keys, contenders }] of workloads) {
+    for (const concurrency of CONCURRENCIES) {
+      for (const [name, consume] of contenders) {
+        await admin.config('RESETSTAT');
+        const serverBefore = await serverCpuMs();
+        const cpuBefore = process.cpuUsage();
+        const started = performance.now();
+        await run(consume, keys, concurrency);
+        const wallMs = performance.now() - started;
+        const cpu = process.cpuUsage(cpuBefore);
+        const serverCpu = (await serverCpuMs()) - serverBefore;
+        const stats = await admin.info('commandstats');
+        const perCall = /^cmdstat_evalsha:calls=\d+,usec=\d+,usec_per_call=([\d.]+)/m.exec(stats);
+        const key = `${workloadName}/${concurrency}/${name}`;
+        const list = samples.get(key) ?? [];
+        samples.set(key, list);
+        list.push({
+          wallMs,
+          clientCpuUs: (cpu.user + cpu.system) / CONSUMES,
+          serverCpuUs: (serverCpu * 1_000) / CONSUMES,
+          scriptUs: perCall === null ? Number.NaN : Number(perCall[1]),
+        });
       }
     }
   }
@@ -110,27 +129,27 @@ for (let round = 0; round < ROUNDS; round++) {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 const min = (xs: number[]) => Math.min(...xs);
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-console.log(`${ROUNDS} interleaved rounds of ${CONSUMES} consumes over ${KEYS.length} keys (limit 100,000/min):`);
-for (const concurrency of CONCURRENCIES) {
-  console.log(`concurrency ${concurrency}`);
-  const reference = samples.get(`rate-limiter-flexible RateLimiterRedis c${concurrency}`)!;
-  const refMedian = median(reference.map((s) => s.wallMs));
-  const refMin = min(reference.map((s) => s.wallMs));
-  for (const name of contenders.keys()) {
-    const xs = samples.get(`${name} c${concurrency}`)!;
-    const wall = xs.map((s) => s.wallMs);
-    console.log(
-      `  ${name.padEnd(40)} ms median ${median(wall).toFixed(1).padStart(6)} min ${min(wall).toFixed(1).padStart(6)}` +
-        ` mean ${mean(wall).toFixed(1).padStart(6)}  (${(refMedian / median(wall)).toFixed(2)}x rlf by median,` +
-        ` ${(refMin / min(wall)).toFixed(2)}x by min)  client CPU ${median(xs.map((s) => s.clientCpuUs)).toFixed(1)} µs,` +
-        ` redis CPU ${median(xs.map((s) => s.serverCpuUs)).toFixed(1)} µs per consume`,
-    );
+console.log(`${ROUNDS} interleaved rounds of ${CONSUMES} consumes; medians (wall ms also min); µs per consume`);
+for (const [workloadName, { keys, contenders }] of workloads) {
+  for (const concurrency of CONCURRENCIES) {
+    console.log(`${workloadName} (${keys.length} keys), concurrency ${concurrency}`);
+    const reference = samples.get(`${workloadName}/${concurrency}/${RLF}`)!;
+    const refMedian = median(reference.map((s) => s.wallMs));
+    const refMin = min(reference.map((s) => s.wallMs));
+    for (const name of contenders.keys()) {
+      const xs = samples.get(`${workloadName}/${concurrency}/${name}`)!;
+      const wall = xs.map((s) => s.wallMs);
+      console.log(
+        `  ${name.padEnd(40)} ${median(wall).toFixed(1).padStart(6)} ms (min ${min(wall).toFixed(1).padStart(6)})` +
+          `  ${(refMedian / median(wall)).toFixed(2)}x rlf (${(refMin / min(wall)).toFixed(2)}x by min)` +
+          `  client CPU ${median(xs.map((s) => s.clientCpuUs)).toFixed(1)}` +
+          `  redis CPU ${median(xs.map((s) => s.serverCpuUs)).toFixed(1)}` +
+          `  script ${median(xs.map((s) => s.scriptUs)).toFixed(2)}`,
+      );
+    }
   }
 }
-console.log('Redis time inside EVALSHA (INFO commandstats usec_per_call, median over passes):');
-for (const [name, us] of scriptUs) console.log(`  ${name.padEnd(40)} ${median(us).toFixed(2)} µs`);
-
 console.log(`store errors (fallbacks) during the run: ${storeErrors}`);
+
 for (const c of clients) c.disconnect();
 await redis.stop();
