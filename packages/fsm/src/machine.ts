@@ -6,6 +6,7 @@ import type {
   EventObject,
   MachineConfig,
   MachineContext,
+  MachineTypes,
   PersistedSnapshot,
   SnapshotStatus,
   StateTree,
@@ -300,10 +301,43 @@ function settle(step: Step, event: EventObject): void {
 }
 
 /**
- * Compiles and validates a machine config. State names, event types and the context type are inferred from
- * the config, so `actor.send({ type: 'NOPE' })` does not compile when no state handles `NOPE`.
+ * Compiles and validates a machine config, declaring its events with `types`: guards, actions and `assign` see
+ * the declared event of each `on` key, payload included, and `send` accepts only the declared events.
  *
- * Every problem of the config is reported at once, each with its path, in one {@link MachineConfigError}.
+ * @example
+ * ```ts
+ * import { assign, createMachine } from '@weft/fsm';
+ *
+ * type BreakerEvent = { type: 'FAIL'; error: Error } | { type: 'RESET' };
+ * const breaker = createMachine({
+ *   types: {} as { events: BreakerEvent; context: { lastError: Error | null } },
+ *   initial: 'closed',
+ *   context: { lastError: null },
+ *   states: {
+ *     closed: { on: { FAIL: { target: 'open', actions: assign((_ctx, event) => ({ lastError: event.error })) } } },
+ *     open: { on: { RESET: 'closed' } },
+ *   },
+ * });
+ * ```
+ */
+export function createMachine<
+  TContext extends MachineContext,
+  TEvent extends EventObject,
+  TType extends string,
+  const TTree,
+>(
+  config: MachineConfig<TContext, TType, TEvent> & {
+    readonly types: MachineTypes<TContext, TEvent>;
+    readonly states: StateTree<TTree>;
+  },
+): StateMachine<TContext, TEvent, StateValueOf<TTree>>;
+/**
+ * Compiles and validates a machine config. State names, event types and the context type are inferred from
+ * the config, so `actor.send({ type: 'NOPE' })` does not compile when no state handles `NOPE` (declare the events
+ * with `types` to type their payloads too).
+ *
+ * In development every problem of the config is reported at once, each with its path, in one
+ * {@link MachineConfigError}; in production only the first of the problems that are cheap to catch.
  *
  * @example
  * ```ts
@@ -329,7 +363,9 @@ export function createMachine<
   const TTree = unknown,
 >(
   config: MachineConfig<TContext, TType> & { readonly states: StateTree<TTree> },
-): StateMachine<TContext, EventFor<TType>, StateValueOf<TTree>> {
+): StateMachine<TContext, EventFor<TType>, StateValueOf<TTree>>;
+// biome-ignore lint/suspicious/noExplicitAny: the implementation signature is not public; the overloads type it.
+export function createMachine(config: unknown): StateMachine<any, EventObject, string> {
   if (typeof config !== 'object' || config === null || Array.isArray(config)) {
     throw expected('config', 'a machine config object', config);
   }

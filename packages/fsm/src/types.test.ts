@@ -118,3 +118,106 @@ describe('type inference', () => {
     });
   });
 });
+
+type BreakerEvent = { type: 'FAIL'; error: Error } | { type: 'SUCCESS'; latencyMs: number } | { type: 'RESET' };
+
+const typed = createMachine({
+  types: {} as { events: BreakerEvent; context: { failures: number; lastError: Error | null } },
+  id: 'typed',
+  initial: 'closed',
+  context: { failures: 0, lastError: null },
+  states: {
+    closed: {
+      on: {
+        FAIL: [
+          {
+            target: 'open',
+            guard: (ctx, event) => {
+              expectTypeOf(event).toEqualTypeOf<{ type: 'FAIL'; error: Error }>();
+              return ctx.failures >= 4;
+            },
+          },
+          { actions: assign((ctx, event) => ({ failures: ctx.failures + 1, lastError: event.error })) },
+        ],
+        SUCCESS: {
+          actions: (_ctx, event) => expectTypeOf(event.latencyMs).toEqualTypeOf<number>(),
+        },
+      },
+    },
+    open: {
+      entry: (_ctx, event) => {
+        expectTypeOf(event).toExtend<BreakerEvent | SystemEvent>();
+        expectTypeOf<BreakerEvent | SystemEvent>().toExtend<typeof event>();
+      },
+      on: { RESET: 'closed' },
+    },
+  },
+});
+
+describe('declared event types (`types: {} as { events }`)', () => {
+  it('narrows each transition’s guard, actions and assign to the event of its `on` key, payload included', () => {
+    const m = createMachine({
+      types: {} as { events: BreakerEvent },
+      initial: 'a',
+      context: { total: 0 },
+      states: {
+        a: {
+          on: {
+            SUCCESS: {
+              actions: assign((ctx, event) => {
+                expectTypeOf(event).toEqualTypeOf<{ type: 'SUCCESS'; latencyMs: number }>();
+                return { total: ctx.total + event.latencyMs };
+              }),
+            },
+          },
+        },
+      },
+    });
+    expectTypeOf(m.initialSnapshot.context).toEqualTypeOf<{ total: number }>();
+    const next = m.transition(m.initialSnapshot, { type: 'SUCCESS', latencyMs: 5 });
+    expect(next.snapshot.context).toEqual({ total: 5 });
+  });
+
+  it('types the context from `types.context` and the machine’s events as the declared union', () => {
+    expectTypeOf(typed.initialSnapshot.context).toEqualTypeOf<{ failures: number; lastError: Error | null }>();
+    const actor = createActor(typed);
+    expectTypeOf(actor.send).parameter(0).toEqualTypeOf<BreakerEvent>();
+    expectTypeOf(actor).toEqualTypeOf<
+      Actor<{ failures: number; lastError: Error | null }, BreakerEvent, 'closed' | 'open'>
+    >();
+  });
+
+  it('makes send accept only declared events, each with its payload', () => {
+    const actor = createActor(typed).start();
+    actor.send({ type: 'FAIL', error: new Error('boom') });
+    actor.send({ type: 'SUCCESS', latencyMs: 3 });
+    actor.send({ type: 'RESET' });
+    expect(actor.getSnapshot().context).toEqual({ failures: 1, lastError: new Error('boom') });
+    // None of these compiles (they are not run).
+    const mistakes = [
+      // @ts-expect-error: FAIL needs its `error`
+      () => actor.send({ type: 'FAIL' }),
+      // @ts-expect-error: `latencyMs` must be a number
+      () => actor.send({ type: 'SUCCESS', latencyMs: 'slow' }),
+      // @ts-expect-error: not a declared event
+      () => actor.send({ type: 'NOPE' }),
+    ];
+    expect(mistakes).toHaveLength(3);
+  });
+
+  it('rejects an `on` key that is not a declared event type', () => {
+    // @ts-expect-error: `on.NOPE` names no declared event
+    createMachine({
+      types: {} as { events: BreakerEvent },
+      initial: 'a',
+      states: { a: { on: { RESET: 'a', NOPE: 'a' } } },
+    });
+  });
+
+  it('is accepted by the development validator and ignored at run time', () => {
+    expect(typed.initialSnapshot.value).toBe('closed');
+    expect(() => createMachine({ initial: 'a', states: { a: { types: {} } } } as never)).toThrow(
+      /states\.a\.types: unknown property \(only allowed on the machine itself\)/,
+    );
+  });
+});

@@ -12,6 +12,31 @@ export interface EventFor<T extends string> {
 }
 
 /**
+ * The event an `on` key `K` handles: `EventFor<K>` for a machine that declares no events (`TEvent` is `undefined`),
+ * else the declared event whose `type` is `K` (`never` if none is, so an undeclared key does not compile).
+ */
+export type EventOfType<TEvent, K extends string> = [TEvent] extends [undefined]
+  ? EventFor<K>
+  : Extract<TEvent, { readonly type: K }>;
+
+/** Every event of a machine: `EventFor` of each `on` key (`TType`), or the declared union. */
+export type EventsOf<TEvent, TType extends string> = [TEvent] extends [undefined]
+  ? EventFor<TType>
+  : Extract<TEvent, EventObject>;
+
+/**
+ * The `types` field of a machine config: declares the machine's events (and, optionally, its context) instead of
+ * inferring them, so guards, actions and `assign` see each event's payload and `send` accepts only these events.
+ * Only its type matters: write it as `types: {} as { events: …; context?: … }`.
+ */
+export interface MachineTypes<TContext, TEvent> {
+  /** The union of the events the machine accepts, e.g. `{ type: 'FAIL'; error: Error } | { type: 'RESET' }`. */
+  readonly events: TEvent;
+  /** The context type, when the `context` value does not say enough (e.g. `{ lastError: Error | null }`). */
+  readonly context?: TContext;
+}
+
+/**
  * Events the machine makes itself: `weft.init` (initial entry), `weft.after.<ms>.<state>` (a delayed
  * transition). Entry and exit actions may see them.
  */
@@ -53,32 +78,41 @@ export type TransitionsConfig<TContext, TEvent> =
   | TransitionConfig<TContext, TEvent>
   | readonly (string | TransitionConfig<TContext, TEvent>)[];
 
-/** The configuration of one state. */
-export interface StateConfig<TContext, TType extends string> {
+/** The transitions of an `on` key, `never` for a key that names no declared event (so it does not compile). */
+export type OnTransitions<TContext, TEvent> = [TEvent] extends [never] ? never : TransitionsConfig<TContext, TEvent>;
+
+/**
+ * The configuration of one state. `TType` is the union of the `on` keys; `TEvent` the declared events, or
+ * `undefined` when they are inferred.
+ */
+export interface StateConfig<TContext, TType extends string, TEvent = undefined> {
   /** `'final'`: a top-level final state makes the machine done; a nested one takes the parent's `onDone`. */
   readonly type?: 'final';
   /** The child entered when this compound state is entered. */
   readonly initial?: string;
   /** Child states: this state is then compound. */
-  readonly states?: { readonly [key: string]: StateConfig<TContext, TType> };
+  readonly states?: { readonly [key: string]: StateConfig<TContext, TType, TEvent> };
   /** Transitions by event type. */
-  readonly on?: { readonly [K in TType]?: TransitionsConfig<TContext, EventFor<K>> };
+  readonly on?: { readonly [K in TType]?: OnTransitions<TContext, NoInfer<EventOfType<TEvent, K>>> };
   /** Run when the state is entered (outermost state first). */
-  readonly entry?: Actions<TContext, EventFor<TType> | SystemEvent>;
+  readonly entry?: Actions<TContext, NoInfer<EventsOf<TEvent, TType>> | SystemEvent>;
   /** Run when the state is exited (innermost state first). */
-  readonly exit?: Actions<TContext, EventFor<TType> | SystemEvent>;
+  readonly exit?: Actions<TContext, NoInfer<EventsOf<TEvent, TType>> | SystemEvent>;
   /** Delayed transitions, by delay in milliseconds, cancelled when the state is exited first. */
   readonly after?: { readonly [delayMs: number]: TransitionsConfig<TContext, SystemEvent> };
   /** Eventless transitions, checked after every transition while this state is active. */
-  readonly always?: TransitionsConfig<TContext, EventFor<TType> | SystemEvent>;
+  readonly always?: TransitionsConfig<TContext, NoInfer<EventsOf<TEvent, TType>> | SystemEvent>;
   /** For a compound state: taken when one of its final children is entered. */
-  readonly onDone?: TransitionsConfig<TContext, EventFor<TType> | SystemEvent>;
+  readonly onDone?: TransitionsConfig<TContext, NoInfer<EventsOf<TEvent, TType>> | SystemEvent>;
 }
 
 /** The configuration given to `createMachine`. */
-export interface MachineConfig<TContext, TType extends string> extends StateConfig<TContext, TType> {
+export interface MachineConfig<TContext, TType extends string, TEvent = undefined>
+  extends StateConfig<TContext, TType, TEvent> {
   /** Names the machine in errors and diagrams. */
   readonly id?: string;
+  /** Declares the events (and the context type) instead of inferring them: see {@link MachineTypes}. */
+  readonly types?: MachineTypes<TContext, TEvent>;
   /** The initial context (immutable: update it with {@link assign}). */
   readonly context?: TContext & {};
 }

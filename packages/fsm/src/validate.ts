@@ -9,6 +9,8 @@ type Raw = Record<string, unknown>;
 
 const STATE_KEYS = ['type', 'initial', 'states', 'on', 'entry', 'exit', 'after', 'always', 'onDone'];
 const TRANSITION_KEYS = ['target', 'guard', 'actions', 'reenter'];
+/** Allowed on the machine only; `types` exists for the type checker alone. */
+const ROOT_KEYS = ['id', 'context', 'types'];
 const FINAL_FORBIDS = ['states', 'initial', 'on', 'after', 'always', 'onDone'];
 
 const isObject = (value: unknown): value is Raw => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -64,8 +66,8 @@ export function validateConfig(config: Raw): string[] {
 
   const checkState = (state: Raw, path: string, parentPath: string, where: string, isRoot: boolean): void => {
     for (const name of Object.keys(state)) {
-      if (isRoot ? name !== 'id' && name !== 'context' && !STATE_KEYS.includes(name) : !STATE_KEYS.includes(name)) {
-        const hint = name === 'id' || name === 'context' ? ' (only allowed on the machine itself)' : '';
+      if (!STATE_KEYS.includes(name) && !(isRoot && ROOT_KEYS.includes(name))) {
+        const hint = ROOT_KEYS.includes(name) ? ' (only allowed on the machine itself)' : '';
         problems.push(`${at(where, name)}: unknown property${hint}`);
       }
     }
