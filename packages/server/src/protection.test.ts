@@ -92,6 +92,19 @@ describe('rate limiting', () => {
     await agent.close();
   });
 
+  it('ignores X-Forwarded-For from a peer that is not a trusted proxy', async () => {
+    const app = testApp({ rateLimit: { limit: 2, windowMs: 60_000 } });
+    app.get('/', () => 'ok');
+    const base = await start(app);
+    const statuses: number[] = [];
+    for (const forwardedFor of ['192.0.2.1', '192.0.2.2', '192.0.2.3']) {
+      const res = await request(base, { headers: { 'x-forwarded-for': forwardedFor } });
+      await res.body.dump();
+      statuses.push(res.statusCode);
+    }
+    expect(statuses).toEqual([200, 200, 429]);
+  });
+
   it('does not limit the operations endpoints', async () => {
     const app = testApp({ clock: new Reactor(), rateLimit: { limit: 1, windowMs: 60_000 } });
     for (let i = 0; i < 3; i++) expect((await app.inject('/healthz')).status).toBe(200);

@@ -12,9 +12,10 @@ import {
   type Store,
 } from '@weft/ratelimit';
 import { type Clock, LoopMonitor, type LoopProbe, type LoopReading } from '@weft/reactor';
-import { type Context, deferHeaders } from './context';
+import { type Context, deferHeaders, settingsOf } from './context';
 import { HttpError } from './errors';
 import type { LoadSheddingOptions, ResolvedRateLimit } from './options';
+import { normalizeAddress } from './trust-proxy';
 
 /** The histogram resolution of the shedder's probe, in ms. */
 const probeResolutionMs = 10;
@@ -83,12 +84,15 @@ function withoutUtilization(probe: LoopProbe): LoopProbe {
  */
 export class Shedder {
   readonly retryAfterSeconds: number;
+  /** The error every shed request is answered with: made once, so that shedding captures no stack per request. */
+  readonly error: HttpError;
   readonly #monitor: LoopMonitor;
   #overloaded = false;
 
   /** `probe` replaces the event-loop readings (tests feed synthetic ones in virtual time). */
   constructor(options: Required<LoadSheddingOptions>, clock: Clock, probe?: LoopProbe) {
     this.retryAfterSeconds = options.retryAfterSeconds;
+    this.error = shedError(options.retryAfterSeconds);
     const utilization = options.maxUtilization !== false;
     this.#monitor = new LoopMonitor({
       maxDelayMs: options.maxDelayMs,
@@ -293,22 +297,22 @@ export function rateLimitLayer(
   };
 }
 
-/** Where the default key of a connection's requests is kept: it depends on the peer address only. */
+/**
+ * Where the default key of a connection's requests is kept: the key of its peer when the peer is not a trusted proxy
+ * (`X-Forwarded-For` is then ignored, so every request of the connection has that key), or `''` when it is one.
+ */
 const peerKey = Symbol('weft.rateLimitKey');
 
 function defaultKey(ctx: Context): string {
-  const { req } = ctx;
-  // Without X-Forwarded-For the client is the socket's peer, the same for every request of the connection.
-  if (req.headers['x-forwarded-for'] === undefined) {
-    const socket = req.socket as Socket & { [peerKey]?: string };
-    let key = socket[peerKey];
-    if (key === undefined) {
-      key = keyOfAddress(ctx.ip);
-      socket[peerKey] = key;
-    }
-    return key;
+  const socket = ctx.req.socket as Socket & { [peerKey]?: string };
+  let key = socket[peerKey];
+  if (key === undefined) {
+    // Decided without reading req.headers, which Node builds from the raw headers on first access.
+    const peer = normalizeAddress(socket.remoteAddress ?? '');
+    key = settingsOf(ctx).trustProxy(peer, 0) ? '' : keyOfAddress(peer);
+    socket[peerKey] = key;
   }
-  return keyOfAddress(ctx.ip);
+  return key === '' ? keyOfAddress(ctx.ip) : key;
 }
 
 function keyOfAddress(ip: string): string {

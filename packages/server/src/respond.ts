@@ -109,18 +109,27 @@ function stream(res: ServerResponse, source: Readable): Promise<void> {
   });
 }
 
-/** Writes an RFC 9457 problem response, replacing whatever headers had been set. */
+const problemType = 'application/problem+json; charset=utf-8';
+
+/**
+ * Writes an RFC 9457 problem response, replacing whatever headers had been set. The headers go out with one
+ * `writeHead` and a flat list (cheaper than a `setHeader` each), so that a shed or rate-limited request costs little.
+ */
 export function writeProblem(res: ServerResponse, problem: ProblemResponse, close: boolean): void {
-  for (const name of res.getHeaderNames()) res.removeHeader(name);
-  if (problem.headers) {
-    for (const [name, value] of Object.entries(problem.headers)) {
-      res.setHeader(name, typeof value === 'number' ? String(value) : (value as string | string[]));
+  const text = JSON.stringify(problem.body);
+  const list: (string | number | readonly string[])[] = [];
+  const { headers } = problem;
+  if (headers !== undefined) {
+    for (const name of Object.keys(headers)) {
+      const lower = name.toLowerCase();
+      // Written below, once each.
+      if (lower === 'content-type' || lower === 'content-length' || (close && lower === 'connection')) continue;
+      list.push(name, headers[name] as string | number | readonly string[]);
     }
   }
-  const text = JSON.stringify(problem.body);
-  res.statusCode = problem.status;
-  res.setHeader('content-type', 'application/problem+json; charset=utf-8');
-  res.setHeader('content-length', Buffer.byteLength(text));
-  if (close) res.setHeader('connection', 'close');
+  list.push('content-type', problemType, 'content-length', Buffer.byteLength(text));
+  if (close) list.push('connection', 'close');
+  for (const name of res.getHeaderNames()) res.removeHeader(name);
+  res.writeHead(problem.status, list as (string | number | string[])[]);
   res.end(text);
 }

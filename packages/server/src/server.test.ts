@@ -299,6 +299,27 @@ describe('responses', () => {
     expect((await app.inject('/sync-throw-in-mw')).json()).not.toHaveProperty('detail');
   });
 
+  it('replaces the headers set before an error with those of the problem, its content type and length winning', async () => {
+    const app = testApp();
+    app.get('/late', (ctx) => {
+      ctx.set('x-before', 'gone');
+      ctx.set('cache-control', 'public');
+      throw new HttpError(409, 'taken', {
+        headers: { 'x-why': 'tea', 'Content-Type': 'text/html', 'set-cookie': ['a=1', 'b=2'], 'retry-after': 3 },
+      });
+    });
+    const res = await app.inject('/late');
+    expect(res.status).toBe(409);
+    expect(res.headers['x-before']).toBeUndefined();
+    expect(res.headers['cache-control']).toBeUndefined();
+    expect(res.headers['x-why']).toBe('tea');
+    expect(res.headers['set-cookie']).toEqual(['a=1', 'b=2']);
+    expect(res.headers['retry-after']).toBe('3');
+    expect(res.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+    expect(Number(res.headers['content-length'])).toBe(res.body.byteLength);
+    expect(res.json()).toMatchObject({ status: 409, detail: 'taken', instance: '/late' });
+  });
+
   it('shows the message and stack of server errors with dev: true', async () => {
     const app = testApp({ dev: true });
     app.get('/boom', () => {

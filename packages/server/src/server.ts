@@ -36,7 +36,7 @@ import {
   resolveUpstream,
   type ServerOptions,
 } from './options';
-import { type RateLimitLayer, rateLimitLayer, Shedder, shedError } from './protection';
+import { type RateLimitLayer, rateLimitLayer, Shedder } from './protection';
 import { writeBody, writeProblem } from './respond';
 import { type HttpMethod, httpMethods, RouteTable } from './router';
 import { Upstream } from './upstream';
@@ -674,7 +674,7 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
     }
     if (this.#shedder !== undefined && !route.bare && this.#shedder.overloaded) {
       this.events.emit('shed', req);
-      writeProblem(res, toProblem(shedError(this.#shedder.retryAfterSeconds), url, false), false);
+      writeProblem(res, toProblem(this.#shedder.error, url, false), false);
       return;
     }
     const ctx = new Context(
