@@ -129,7 +129,8 @@ for (let round = 0; round < ROUNDS; round++) {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 const min = (xs: number[]) => Math.min(...xs);
-console.log(`${ROUNDS} interleaved rounds of ${CONSUMES} consumes; medians (wall ms also min); µs per consume`);
+const mean = (xs: number[]) => xs.reduce((sum, x) => sum + x, 0) / xs.length;
+console.log(`${ROUNDS} interleaved rounds of ${CONSUMES} consumes; medians (wall ms also min, mean); µs per consume`);
 for (const [workloadName, { keys, contenders }] of workloads) {
   for (const concurrency of CONCURRENCIES) {
     console.log(`${workloadName} (${keys.length} keys), concurrency ${concurrency}`);
@@ -140,7 +141,8 @@ for (const [workloadName, { keys, contenders }] of workloads) {
       const xs = samples.get(`${workloadName}/${concurrency}/${name}`)!;
       const wall = xs.map((s) => s.wallMs);
       console.log(
-        `  ${name.padEnd(40)} ${median(wall).toFixed(1).padStart(6)} ms (min ${min(wall).toFixed(1).padStart(6)})` +
+        `  ${name.padEnd(40)} ${median(wall).toFixed(1).padStart(6)} ms (min ${min(wall).toFixed(1).padStart(6)},` +
+          ` mean ${mean(wall).toFixed(1).padStart(6)})` +
           `  ${(refMedian / median(wall)).toFixed(2)}x rlf (${(refMin / min(wall)).toFixed(2)}x by min)` +
           `  client CPU ${median(xs.map((s) => s.clientCpuUs)).toFixed(1)}` +
           `  redis CPU ${median(xs.map((s) => s.serverCpuUs)).toFixed(1)}` +
