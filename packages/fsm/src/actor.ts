@@ -84,7 +84,8 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
     this.#started = true;
     this.#paused = null;
     if (this.#snapshot.status === 'active') {
-      for (const p of delays) this.#schedule(p.delay, p.remainingMs);
+      for (let i = 0; i < delays.length; i++)
+        this.#schedule((delays[i] as PausedDelay).delay, (delays[i] as PausedDelay).remainingMs);
       if (fresh) this.#run(this.machine.initialActions as readonly ExecutableAction<unknown, EventObject>[]);
     }
     this.#busy = false;
@@ -111,7 +112,8 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
    * Calls `listener` with every new snapshot (not with the current one). Returns a function that unsubscribes.
    */
   subscribe(listener: SnapshotListener<TContext, TValue>): () => void {
-    if (typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' && typeof listener !== 'function') {
+    // Development only, like every developer check; the cheap test comes first, as reading `process.env` is slow.
+    if (typeof listener !== 'function' && typeof process !== 'undefined' && process.env.NODE_ENV !== 'production') {
       throw expected('listener', 'a function', listener);
     }
     // Copy on write: a listener that unsubscribes (or subscribes) while being notified is safe.
@@ -213,7 +215,10 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
   }
 
   #run(actions: readonly ExecutableAction<unknown, EventObject>[]): void {
-    for (const a of actions) a.action(a.context, a.event);
+    for (let i = 0; i < actions.length; i++) {
+      const a = actions[i] as ExecutableAction<unknown, EventObject>;
+      a.action(a.context, a.event);
+    }
   }
 
   #schedule(delay: Delay, ms: number): void {
@@ -309,20 +314,19 @@ export function createActor<TContext, TEvent extends EventObject, TValue extends
   machine: StateMachine<TContext, TEvent, TValue>,
   options: ActorOptions<TContext, TValue> = {},
 ): Actor<TContext, TEvent, TValue> {
-  // Development only (bundlers drop this block from production builds), like the config validation.
-  if (typeof process !== 'undefined' && process.env.NODE_ENV !== 'production') {
+  // Development only (bundlers drop the messages from production builds), like the config validation. The
+  // cheap test comes first, so a correct call never reads `process.env` (slow in Node: it is not a plain object).
+  const clock = (options as ActorOptions<TContext, TValue> | null)?.clock;
+  const validClock =
+    clock === undefined || (typeof clock?.setTimeout === 'function' && typeof clock.now === 'function');
+  if (
+    !(machine instanceof StateMachine && typeof options === 'object' && options !== null && validClock) &&
+    typeof process !== 'undefined' &&
+    process.env.NODE_ENV !== 'production'
+  ) {
     if (!(machine instanceof StateMachine)) throw expected('machine', 'a machine made by createMachine', machine);
     if (typeof options !== 'object' || options === null) throw expected('options', 'an object', options);
-    const clock = options.clock;
-    if (
-      clock !== undefined &&
-      (typeof clock !== 'object' ||
-        clock === null ||
-        typeof clock.setTimeout !== 'function' ||
-        typeof clock.now !== 'function')
-    ) {
-      throw expected('options.clock', 'a Clock (now, setTimeout, clearTimeout)', clock);
-    }
+    throw expected('options.clock', 'a Clock (now, setTimeout, clearTimeout)', clock);
   }
   return new Actor(machine, options);
 }
