@@ -5,7 +5,14 @@ import { type Backoff, exponential, isNonRetryable } from '@weft/retry';
 import { type Codec, jsonCodec } from './codec';
 import { type Envelope, type Headers, NO_HEADERS, type WireMessage } from './envelope';
 import { BusClosedError, CodecError, DeliveryLimitError } from './errors';
-import type { Delivery, GroupLag, StartAt, Transport, TransportSubscription } from './transport';
+import {
+  type Delivery,
+  FINISHED,
+  type GroupLag,
+  type StartAt,
+  type Transport,
+  type TransportSubscription,
+} from './transport';
 import { checkInteger, checkKnownOptions, checkName, checkOptionsObject } from './validate';
 
 /** Options of {@link createBus}. */
@@ -342,11 +349,11 @@ class BusImpl<Topics extends object> implements Bus<Topics> {
   }
 
   /**
-   * Handles one delivery to the end: success (ack), dead letter, or given back. Returns `undefined` when it is over
-   * already (the usual case of a handler that returned without a promise and succeeded: no promise is made for it),
-   * else a promise that resolves once it is over. Never throws nor rejects.
+   * Handles one delivery to the end: success (ack), dead letter, or given back. Returns {@link FINISHED} when it is
+   * over already (the usual case of a handler that returned without a promise and succeeded: no promise is made for
+   * it), else a promise that resolves once it is over. Never throws nor rejects.
    */
-  private handle(sub: Subscription, delivery: Delivery): Promise<void> | undefined {
+  private handle(sub: Subscription, delivery: Delivery): Promise<void> {
     const message = delivery.message;
     const envelope: MutableEnvelope = {
       id: message.id,
@@ -399,7 +406,7 @@ class BusImpl<Topics extends object> implements Bus<Topics> {
    * Runs the first attempt of the handler. A handler that returns without a promise is finished in this very call;
    * one that returns a promise costs one `then`; a failure goes on to {@link BusImpl.retry}.
    */
-  private attempt(sub: Subscription, delivery: Delivery, envelope: MutableEnvelope): Promise<void> | undefined {
+  private attempt(sub: Subscription, delivery: Delivery, envelope: MutableEnvelope): Promise<void> {
     const started = this.clock.now();
     let result: unknown;
     try {
@@ -414,7 +421,7 @@ class BusImpl<Topics extends object> implements Bus<Topics> {
       );
     }
     this.succeeded(sub, delivery, envelope, started);
-    return undefined;
+    return FINISHED;
   }
 
   /** The attempts after a failed one: backoff, then again, until success, a dead letter, or closing. */

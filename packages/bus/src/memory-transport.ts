@@ -38,7 +38,7 @@ class Member implements TransportSubscription {
   run(entry: Entry): void {
     this.inFlight++;
     entry.deliveries++;
-    (this.handle(new MemoryDelivery(this, entry)) ?? RESOLVED).then(this.done);
+    this.handle(new MemoryDelivery(this, entry)).then(this.done);
   }
 
   private readonly done = (): void => {

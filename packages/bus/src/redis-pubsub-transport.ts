@@ -60,7 +60,7 @@ class LocalSubscription implements TransportSubscription {
 
   private run(message: WireMessage): void {
     this.inFlight++;
-    (this.handle(new PubSubDelivery(this.transport, message)) ?? RESOLVED).then(this.done);
+    this.handle(new PubSubDelivery(this.transport, message)).then(this.done);
   }
 
   private readonly done = (): void => {

@@ -5,15 +5,16 @@ import { exponential } from '@weft/retry';
 import { frame, unframe, type WireMessage } from './envelope';
 import { BusClosedError, TransportError } from './errors';
 import { isReplyError, onConnectionError, type RedisArgument, type RedisClientLike } from './redis-client';
-import type {
-  Delivery,
-  DeliveryHandler,
-  GroupLag,
-  StartAt,
-  Transport,
-  TransportHooks,
-  TransportSubscribeOptions,
-  TransportSubscription,
+import {
+  type Delivery,
+  type DeliveryHandler,
+  FINISHED,
+  type GroupLag,
+  type StartAt,
+  type Transport,
+  type TransportHooks,
+  type TransportSubscribeOptions,
+  type TransportSubscription,
 } from './transport';
 import { checkInteger, checkKnownOptions, checkName, checkOptionsObject, checkRedisClientOptions } from './validate';
 
@@ -264,7 +265,7 @@ class StreamConsumer implements TransportSubscription {
     this.running++;
     const handling = this.handle(delivery);
     // Finished already (a handler that returned without a promise): no promise, no recursion, next one.
-    if (handling === undefined) this.finish(delivery);
+    if (handling === FINISHED) this.finish(delivery);
     else handling.then(() => this.done(delivery));
   }
 

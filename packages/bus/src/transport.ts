@@ -18,10 +18,16 @@ export interface Delivery {
 }
 
 /**
- * How a transport hands a delivery to the bus: `undefined` back means it is finished already (the handler returned
- * without a promise and succeeded), a promise means it is finished once that resolves (it never rejects).
+ * How a transport hands a delivery to the bus: the promise resolves (never rejects) once the delivery is finished
+ * (acknowledged, dead-lettered or given back).
  */
-export type DeliveryHandler = (delivery: Delivery) => Promise<void> | undefined;
+export type DeliveryHandler = (delivery: Delivery) => Promise<void>;
+
+/**
+ * What {@link DeliveryHandler} returns when the delivery was finished within the call (a handler that returned
+ * without a promise and succeeded): a transport may compare with it and skip a `then` per delivery. Internal.
+ */
+export const FINISHED: Promise<void> = Promise.resolve();
 
 /** What a {@link Transport} needs to start one subscription. */
 export interface TransportSubscribeOptions {
@@ -74,8 +80,7 @@ export interface Transport {
   /**
    * Starts delivering the topic's messages to `handle`, at most `concurrency` at a time; resolves once the
    * subscription is established (so that a message published afterwards reaches it). `handle` never throws nor
-   * rejects; it returns `undefined` when the delivery is finished already (acknowledged or given back), else a
-   * promise that resolves once it is.
+   * rejects.
    */
   subscribe(
     options: TransportSubscribeOptions,
