@@ -91,6 +91,10 @@ const recorders: Record<string, Recorder> = {
     'memory stores against rate-limiter-flexible and express-rate-limit',
     ['--expose-gc'],
   ),
+  'ratelimit-redis': script(
+    'packages/ratelimit/bench/redis-interleaved.ts',
+    'Redis stores against RateLimiterRedis (starts its own redis-server)',
+  ),
   'cluster-ipc': script('packages/cluster/bench/ipc.ts', 'IPC request/response against RateLimiterCluster'),
   'server-http': script('packages/server/bench/http.ts', 'hello-world and proxy servers under autocannon'),
 };

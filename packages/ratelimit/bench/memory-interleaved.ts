@@ -4,16 +4,19 @@
  * synchronous decision alone, the same with a clock that costs nothing (what reading `performance.now()` costs),
  * and the whole awaited `limiter.consume()`.
  *
- *   pnpm exec tsx --conditions=source packages/ratelimit/bench/memory-interleaved.ts [rounds]
+ *   pnpm exec tsx --conditions=source packages/ratelimit/bench/memory-interleaved.ts [rounds] [--json <file>]
+ *
+ * `--json` also writes the medians as weft's bench results (`pnpm bench:record ratelimit-memory`).
  */
 import { systemClock } from '@weft/reactor';
 import { MemoryStore as ExpressMemoryStore } from 'express-rate-limit';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
+import { benchResults, jsonTarget, withoutJson, writeBenchResults } from '../../../tools/bench/results';
 import { type Algorithm, RateLimiter } from '../src/index';
 
 const KEYS = Array.from({ length: 10_000 }, (_, i) => `client-${i}`);
 const CONSUMES = 1_000_000;
-const ROUNDS = Number(process.argv[2] ?? 7);
+const ROUNDS = Number(withoutJson(process.argv.slice(2))[0] ?? 7);
 // A clock whose reading is free: the time never moves, which is fine for a run where every consume is allowed.
 const frozenClock = { ...systemClock, now: () => 1_000 };
 
@@ -63,4 +66,11 @@ console.log(`median of ${ROUNDS} interleaved rounds, ${CONSUMES.toLocaleString()
 for (const [name, xs] of samples) {
   const m = median(xs);
   console.log(`  ${name.padEnd(62)} ${m.toFixed(0).padStart(5)} ms  (${(reference / m).toFixed(2)}x rlf)`);
+}
+const json = jsonTarget();
+if (json !== undefined) {
+  const benchmarks = [...samples].map(([name, xs]) => ({ name, medianMs: median(xs), runs: xs.length }));
+  const command = `pnpm exec tsx --conditions=source packages/ratelimit/bench/memory-interleaved.ts ${ROUNDS}`;
+  const group = `${CONSUMES.toLocaleString('en-US')} consumes over 10,000 keys (median of ${ROUNDS} interleaved rounds)`;
+  writeBenchResults(json, benchResults(command, [{ name: group, benchmarks }]));
 }

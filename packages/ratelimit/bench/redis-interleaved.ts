@@ -9,15 +9,24 @@
  * - denied: 10 keys, 10 per minute, so after the first few every consume is denied (rate-limiter-flexible rejects
  *   its promise then; the rejection is caught, as a user must).
  *
- *   pnpm exec tsx --conditions=source packages/ratelimit/bench/redis-interleaved.ts [rounds]
+ *   pnpm exec tsx --conditions=source packages/ratelimit/bench/redis-interleaved.ts [rounds] [--json <file>]
+ *
+ * `--json` also writes the medians as weft's bench results (`pnpm bench:record ratelimit-redis`).
  */
 import { Redis } from 'ioredis';
 import { RateLimiterRedis } from 'rate-limiter-flexible';
+import {
+  type BenchGroup,
+  benchResults,
+  jsonTarget,
+  withoutJson,
+  writeBenchResults,
+} from '../../../tools/bench/results';
 import { type Algorithm, RateLimiter, RedisStore } from '../src/index';
 import { startRedis } from '../src/test-redis';
 
 const CONSUMES = 2_000;
-const ROUNDS = Number(process.argv[2] ?? 5);
+const ROUNDS = Number(withoutJson(process.argv.slice(2))[0] ?? 5);
 const CONCURRENCIES = [1, 64];
 const RLF = 'rate-limiter-flexible RateLimiterRedis';
 
@@ -131,9 +140,12 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const min = (xs: number[]) => Math.min(...xs);
 const mean = (xs: number[]) => xs.reduce((sum, x) => sum + x, 0) / xs.length;
 console.log(`${ROUNDS} interleaved rounds of ${CONSUMES} consumes; medians (wall ms also min, mean); µs per consume`);
+const groups: BenchGroup[] = [];
 for (const [workloadName, { keys, contenders }] of workloads) {
   for (const concurrency of CONCURRENCIES) {
     console.log(`${workloadName} (${keys.length} keys), concurrency ${concurrency}`);
+    const group: BenchGroup = { name: `${workloadName}, concurrency ${concurrency}`, benchmarks: [] };
+    groups.push(group);
     const reference = samples.get(`${workloadName}/${concurrency}/${RLF}`)!;
     const refMedian = median(reference.map((s) => s.wallMs));
     const refMin = min(reference.map((s) => s.wallMs));
@@ -148,10 +160,28 @@ for (const [workloadName, { keys, contenders }] of workloads) {
           `  redis CPU ${median(xs.map((s) => s.serverCpuUs)).toFixed(1)}` +
           `  script ${median(xs.map((s) => s.scriptUs)).toFixed(2)}`,
       );
+      group.benchmarks.push({
+        name,
+        medianMs: median(wall),
+        minMs: min(wall),
+        meanMs: mean(wall),
+        consumesPerSecond: (CONSUMES * 1_000) / median(wall),
+        clientCpuUs: median(xs.map((s) => s.clientCpuUs)),
+        redisCpuUs: median(xs.map((s) => s.serverCpuUs)),
+        scriptUs: median(xs.map((s) => s.scriptUs)),
+      });
     }
   }
 }
 console.log(`store errors (fallbacks) during the run: ${storeErrors}`);
+const json = jsonTarget();
+if (json !== undefined) {
+  const command = `pnpm exec tsx --conditions=source packages/ratelimit/bench/redis-interleaved.ts ${ROUNDS}`;
+  writeBenchResults(
+    json,
+    benchResults(`${command} (medians of interleaved rounds, ${CONSUMES} consumes each)`, groups),
+  );
+}
 
 for (const c of clients) c.disconnect();
 await redis.stop();
