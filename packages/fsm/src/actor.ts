@@ -26,15 +26,15 @@ export type SnapshotListener<TContext, TValue extends string> = (snapshot: Machi
 
 /** A pending delayed transition and what is left of it. */
 interface PausedDelay {
-  readonly delay: Delay;
-  readonly remainingMs: number;
+  readonly delay_: Delay;
+  readonly left_: number;
 }
 
 /** A scheduled delayed transition. */
 interface Timer {
-  readonly delay: Delay;
-  readonly deadline: number;
-  handle?: TimerHandle;
+  readonly delay_: Delay;
+  readonly deadline_: number;
+  handle_?: TimerHandle;
 }
 
 /**
@@ -85,7 +85,7 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
     this.#paused = null;
     if (this.#snapshot.status === 'active') {
       for (let i = 0; i < delays.length; i++)
-        this.#schedule((delays[i] as PausedDelay).delay, (delays[i] as PausedDelay).remainingMs);
+        this.#schedule((delays[i] as PausedDelay).delay_, (delays[i] as PausedDelay).left_);
       if (fresh) this.#run(this.machine.initialActions as readonly ExecutableAction<unknown, EventObject>[]);
     }
     this.#busy = false;
@@ -150,7 +150,7 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
   /** True if `event` would take a transition now (guards are evaluated; nothing runs). */
   can(event: TEvent): boolean {
     checkEvent(event);
-    return this.machine.select(this.#snapshot, event) !== null;
+    return this.machine.select_(this.#snapshot, event) !== null;
   }
 
   /**
@@ -160,7 +160,11 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
   getPersistedSnapshot(): PersistedSnapshot<TContext, TValue> {
     const { value, context, status } = this.#snapshot;
     const delayed = this.#pending().map(
-      ({ delay, remainingMs }): PersistedDelay => ({ state: delay.node.path || '#', delayMs: delay.ms, remainingMs }),
+      ({ delay_: delay, left_: remainingMs }): PersistedDelay => ({
+        state: delay.node_.path_ || '#',
+        delayMs: delay.ms_,
+        remainingMs,
+      }),
     );
     return { value, context, status, delayed };
   }
@@ -170,7 +174,7 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
     const timers = this.#timers;
     if (timers !== null) {
       const now = this.#clock.now();
-      return timers.map((t) => ({ delay: t.delay, remainingMs: Math.max(0, t.deadline - now) }));
+      return timers.map((t) => ({ delay_: t.delay_, left_: Math.max(0, t.deadline_ - now) }));
     }
     return (
       this.#paused ??
@@ -201,12 +205,12 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
   #handle(event: EventObject): void {
     const machine = this.machine;
     const previous = this.#snapshot;
-    const next = machine.step(previous, event);
-    const step = machine.last;
-    const actions = step.actions;
-    if (step.exited.length !== 0) for (const node of step.exited) this.#cancel(node);
-    if (step.entered.length !== 0) {
-      for (const node of step.entered) for (const delay of node.after as Delay[]) this.#schedule(delay, delay.ms);
+    const next = machine.step_(previous, event);
+    const step = machine.last_;
+    const actions = step.actions_;
+    if (step.exited_.length !== 0) for (const node of step.exited_) this.#cancel(node);
+    if (step.entered_.length !== 0) {
+      for (const node of step.entered_) for (const delay of node.after_ as Delay[]) this.#schedule(delay, delay.ms_);
     }
     this.#snapshot = next;
     if (next.status === 'done') this.#cancel(null);
@@ -222,13 +226,13 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
   }
 
   #schedule(delay: Delay, ms: number): void {
-    const timer: Timer = { delay, deadline: this.#clock.now() + ms };
-    timer.handle = this.#clock.setTimeout(() => {
+    const timer: Timer = { delay_: delay, deadline_: this.#clock.now() + ms };
+    timer.handle_ = this.#clock.setTimeout(() => {
       const timers = this.#timers;
       const index = timers?.indexOf(timer) ?? -1;
       if (index === -1) return;
       timers?.splice(index, 1);
-      this.#process(delay.event);
+      this.#process(delay.event_);
     }, ms);
     if (this.#timers === null) this.#timers = [timer];
     else this.#timers.push(timer);
@@ -240,8 +244,8 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
     if (timers === null) return;
     for (let i = timers.length - 1; i >= 0; i--) {
       const t = timers[i] as Timer;
-      if (node === null || t.delay.node === node) {
-        this.#clock.clearTimeout(t.handle);
+      if (node === null || t.delay_.node_ === node) {
+        this.#clock.clearTimeout(t.handle_);
         timers.splice(i, 1);
       }
     }
@@ -259,8 +263,8 @@ function notify<TContext, TValue extends string>(
 /** Every delay of the active states, outermost first, at its full length. */
 function activeDelays(leaf: StateNode): PausedDelay[] {
   const delays: PausedDelay[] = [];
-  for (let n: StateNode | null = leaf; n !== null; n = n.parent) {
-    if (n.after !== null) delays.unshift(...n.after.map((delay) => ({ delay, remainingMs: delay.ms })));
+  for (let n: StateNode | null = leaf; n !== null; n = n.parent_) {
+    if (n.after_ !== null) delays.unshift(...n.after_.map((delay) => ({ delay_: delay, left_: delay.ms_ })));
   }
   return delays;
 }
@@ -281,14 +285,14 @@ function restoreDelays<TContext, TValue extends string>(
     .map((entry: unknown, i): PausedDelay => {
       const { state, delayMs, remainingMs } = (entry ?? {}) as Partial<PersistedDelay>;
       let node: StateNode | null = leaf;
-      while (node !== null && (node.path || '#') !== state) node = node.parent;
-      const delay = node?.after?.find((d) => d.ms === delayMs);
-      if (delay === undefined || !((remainingMs as number) >= 0 && (remainingMs as number) <= delay.ms)) {
+      while (node !== null && (node.path_ || '#') !== state) node = node.parent_;
+      const delay = node?.after_?.find((d) => d.ms_ === delayMs);
+      if (delay === undefined || !((remainingMs as number) >= 0 && (remainingMs as number) <= delay.ms_)) {
         throw new TypeError(`options.snapshot.delayed[${i}]: not a delay of an active state: ${JSON.stringify(entry)}`);
       }
-      return { delay, remainingMs: Math.max(0, (remainingMs as number) - elapsedMs) };
+      return { delay_: delay, left_: Math.max(0, (remainingMs as number) - elapsedMs) };
     })
-    .sort((a, b) => a.remainingMs - b.remainingMs); // timers of equal delay fire in scheduling order
+    .sort((a, b) => a.left_ - b.left_); // timers of equal delay fire in scheduling order
 }
 
 /**

@@ -20,46 +20,46 @@ export interface CompiledAction {
 /** A delayed transition of a state's `after`. @internal */
 export interface Delay {
   /** The state whose `after` this is. */
-  readonly node: StateNode;
-  readonly ms: number;
+  readonly node_: StateNode;
+  readonly ms_: number;
   /** The event the timer sends; one frozen object per delay, so firing allocates nothing. */
-  readonly event: EventObject;
-  readonly transitions: Transition[];
+  readonly event_: EventObject;
+  readonly transitions_: Transition[];
 }
 
 /** A resolved transition. @internal */
 export interface Transition {
-  readonly target: StateNode | null;
-  readonly guard: ((context: unknown, event: EventObject) => boolean) | undefined;
-  readonly actions: readonly CompiledAction[] | null;
+  readonly target_: StateNode | null;
+  readonly guard_: ((context: unknown, event: EventObject) => boolean) | undefined;
+  readonly actions_: readonly CompiledAction[] | null;
   /** States are exited from the active leaf up to (excluding) this one. */
-  readonly domain: StateNode;
+  readonly domain_: StateNode;
   /** States entered, outermost first, down to the leaf reached through `initial`s. */
-  readonly entry: readonly StateNode[];
+  readonly entry_: readonly StateNode[];
   /** The active leaf after the transition (`null` without a target: the leaf stays). */
-  readonly leaf: StateNode | null;
+  readonly leaf_: StateNode | null;
 }
 
 /** A compiled state. @internal */
 export interface StateNode {
   /** Dotted path from the root (`'halfOpen.probing'`); `''` for the root. */
-  readonly path: string;
-  readonly parent: StateNode | null;
+  readonly path_: string;
+  readonly parent_: StateNode | null;
   /** The machine's root, to tell this machine's snapshots from another's in O(1). */
-  root: StateNode;
-  readonly final: boolean;
+  root_: StateNode;
+  readonly final_: boolean;
   /** A final state directly under the root: entering it makes the machine done. */
-  readonly done: boolean;
-  readonly entry: readonly CompiledAction[] | null;
-  readonly exit: readonly CompiledAction[] | null;
-  children: Map<string, StateNode> | null;
-  initial: StateNode | null;
+  readonly done_: boolean;
+  readonly entry_: readonly CompiledAction[] | null;
+  readonly exit_: readonly CompiledAction[] | null;
+  children_: Map<string, StateNode> | null;
+  initial_: StateNode | null;
   /** Own transitions by event type, in config order, and by the event type of each of its delays. */
-  on: Map<string, Transition[]> | null;
-  after: Delay[] | null;
+  on_: Map<string, Transition[]> | null;
+  after_: Delay[] | null;
   /** `always`; for a final state, its parent's `onDone` (checked before the parent's own `always`). */
-  eventless: Transition[] | null;
-  onDone: Transition[] | null;
+  eventless_: Transition[] | null;
+  onDone_: Transition[] | null;
 }
 
 /** A compiled machine: its root and every other state by path. @internal */
@@ -94,7 +94,7 @@ export const delayOf = (key: string): number | undefined => {
 export const DELAY = 'a finite number of ms >= 0';
 
 const isDescendant = (node: StateNode, ancestor: StateNode): boolean => {
-  for (let n = node.parent; n !== null; n = n.parent) if (n === ancestor) return true;
+  for (let n = node.parent_; n !== null; n = n.parent_) if (n === ancestor) return true;
   return false;
 };
 
@@ -107,7 +107,7 @@ export function compileMachine(config: Raw, id: string): CompiledMachine {
   const resolvers: (() => void)[] = [];
   // `where` is relative to the state; its own path in the config is `states.a.states.b` for `a.b`.
   const fail = (node: StateNode, where: string, problem: string): never => {
-    const state = node.path && `states.${node.path.replaceAll('.', '.states.')}`;
+    const state = node.path_ && `states.${node.path_.replaceAll('.', '.states.')}`;
     throw new MachineConfigError(id, [`${at(state, where)}: ${problem}`]);
   };
 
@@ -119,65 +119,77 @@ export function compileMachine(config: Raw, id: string): CompiledMachine {
       const entry: StateNode[] = [];
       if (t.target !== undefined) {
         target =
-          nodes.get(targetPath(source.path, source.parent?.path ?? '', t.target)) ??
+          nodes.get(targetPath(source.path_, source.parent_?.path_ ?? '', t.target)) ??
           fail(source, `${where}.target`, unknownState(t.target));
         // Exit up to the nearest ancestor of the source that contains the target (the source itself for a
         // target inside it, unless `reenter`); enter from below it down to the target and its initial leaf.
         if (t.reenter || !isDescendant(target, source)) {
-          let d = source.parent;
-          while (d !== null && !isDescendant(target, d)) d = d.parent;
-          domain = d ?? source.root;
+          let d = source.parent_;
+          while (d !== null && !isDescendant(target, d)) d = d.parent_;
+          domain = d ?? source.root_;
         }
-        for (let n: StateNode | null = target; n !== domain && n !== null; n = n.parent) entry.unshift(n);
-        for (let n = target.initial; n !== null; n = n.initial) entry.push(n);
+        for (let n: StateNode | null = target; n !== domain && n !== null; n = n.parent_) entry.unshift(n);
+        for (let n = target.initial_; n !== null; n = n.initial_) entry.push(n);
       }
-      return { target, guard: t.guard, actions: compileActions(t.actions), domain, entry, leaf: entry.at(-1) ?? null };
+      return {
+        target_: target,
+        guard_: t.guard,
+        actions_: compileActions(t.actions),
+        domain_: domain,
+        entry_: entry,
+        leaf_: entry.at(-1) ?? null,
+      };
     });
 
   const build = (config: Raw, key: string, parent: StateNode | null): StateNode => {
     const final = config.type === 'final';
     const node: StateNode = {
-      path: parent === null ? '' : at(parent.path, key),
-      parent,
-      root: parent?.root as StateNode,
-      final,
-      done: final && parent?.parent === null,
-      entry: compileActions(config.entry),
-      exit: compileActions(config.exit),
-      children: null,
-      initial: null,
-      on: null,
-      after: null,
-      eventless: null,
-      onDone: null,
+      path_: parent === null ? '' : at(parent.path_, key),
+      parent_: parent,
+      root_: parent?.root_ as StateNode,
+      final_: final,
+      done_: final && parent?.parent_ === null,
+      entry_: compileActions(config.entry),
+      exit_: compileActions(config.exit),
+      children_: null,
+      initial_: null,
+      on_: null,
+      after_: null,
+      eventless_: null,
+      onDone_: null,
     };
-    if (parent === null) node.root = node;
-    else nodes.set(node.path, node);
+    if (parent === null) node.root_ = node;
+    else nodes.set(node.path_, node);
     const states: Raw | undefined = config.states;
     if (states !== undefined) {
       const children = new Map(Object.keys(states).map((k) => [k, build(states[k], k, node)]));
-      node.children = children;
-      node.initial = children.get(config.initial) ?? fail(node, 'initial', unknownState(config.initial));
+      node.children_ = children;
+      node.initial_ = children.get(config.initial) ?? fail(node, 'initial', unknownState(config.initial));
     } else if (parent === null) {
       fail(node, 'states', 'missing');
     }
     // Transitions resolve once every state exists: targets may point anywhere in the tree.
     resolvers.push(() => {
       const { on = {}, after, always, onDone } = config;
-      node.on = new Map(Object.keys(on).map((type) => [type, transitions(on[type], node, `on.${type}`)]));
+      node.on_ = new Map(Object.keys(on).map((type) => [type, transitions(on[type], node, `on.${type}`)]));
       if (after !== undefined) {
-        node.after = Object.keys(after).map((k): Delay => {
+        node.after_ = Object.keys(after).map((k): Delay => {
           const ms = delayOf(k) ?? fail(node, `after.${k}`, `expected ${DELAY}, got ${describe(k)}`);
-          const event = Object.freeze({ type: `weft.after.${ms}.${node.path || '#'}` });
-          const delay = { node, ms, event, transitions: transitions(after[k], node, `after.${k}`) };
-          node.on?.set(event.type, delay.transitions);
+          const event = Object.freeze({ type: `weft.after.${ms}.${node.path_ || '#'}` });
+          const delay: Delay = {
+            node_: node,
+            ms_: ms,
+            event_: event,
+            transitions_: transitions(after[k], node, `after.${k}`),
+          };
+          node.on_?.set(event.type, delay.transitions_);
           return delay;
         });
       }
-      if (always !== undefined) node.eventless = transitions(always, node, 'always');
+      if (always !== undefined) node.eventless_ = transitions(always, node, 'always');
       if (onDone !== undefined) {
-        node.onDone = transitions(onDone, node, 'onDone');
-        for (const child of node.children?.values() ?? []) if (child.final) child.eventless = node.onDone;
+        node.onDone_ = transitions(onDone, node, 'onDone');
+        for (const child of node.children_?.values() ?? []) if (child.final_) child.eventless_ = node.onDone_;
       }
     });
     return node;

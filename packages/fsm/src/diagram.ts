@@ -14,25 +14,25 @@ interface Edge {
 /** The edges of `node`'s own transitions; the machine's own ones are drawn from every top-level state. */
 function edgesOf(node: StateNode): Edge[] {
   // Labels: the event type, `after 1000ms`, `always` or `onDone`, and the guard's name in brackets.
-  const labelled: [string, Transition[]][] = [...(node.on ?? [])].filter(([type]) => !type.startsWith('weft.'));
-  for (const delay of node.after ?? []) labelled.push([`after ${delay.ms}ms`, delay.transitions]);
-  if (node.eventless !== null && !node.final) labelled.push(['always', node.eventless]);
-  if (node.onDone !== null) labelled.push(['onDone', node.onDone]);
+  const labelled: [string, Transition[]][] = [...(node.on_ ?? [])].filter(([type]) => !type.startsWith('weft.'));
+  for (const delay of node.after_ ?? []) labelled.push([`after ${delay.ms_}ms`, delay.transitions_]);
+  if (node.eventless_ !== null && !node.final_) labelled.push(['always', node.eventless_]);
+  if (node.onDone_ !== null) labelled.push(['onDone', node.onDone_]);
   const edges: Edge[] = [];
-  const sources = node.parent === null ? [...(node.children?.values() ?? [])].filter((n) => !n.final) : [node];
+  const sources = node.parent_ === null ? [...(node.children_?.values() ?? [])].filter((n) => !n.final_) : [node];
   for (const [event, transitions] of labelled) {
     for (const t of transitions) {
-      const label = t.guard === undefined ? event : `${event} [${t.guard.name || 'guard'}]`;
-      if (t.target !== null) for (const from of sources) edges.push({ from, to: t.target, label });
+      const label = t.guard_ === undefined ? event : `${event} [${t.guard_.name || 'guard'}]`;
+      if (t.target_ !== null) for (const from of sources) edges.push({ from, to: t.target_, label });
     }
   }
   return edges;
 }
 
 /** The last segment of a state's path: its key in its parent's `states`. */
-const keyOf = (node: StateNode): string => node.path.slice(node.path.lastIndexOf('.') + 1);
+const keyOf = (node: StateNode): string => node.path_.slice(node.path_.lastIndexOf('.') + 1);
 
-const mermaidId = (node: StateNode): string => node.path.replace(/[^A-Za-z0-9_]/g, '_');
+const mermaidId = (node: StateNode): string => node.path_.replace(/[^A-Za-z0-9_]/g, '_');
 
 /**
  * Renders the machine as a Mermaid `stateDiagram-v2` (compound states as nested blocks, guards in brackets,
@@ -49,24 +49,24 @@ export function toMermaid(machine: StateMachine<unknown, EventObject, string>): 
   const lines = ['stateDiagram-v2'];
   const edges: Edge[] = [];
   const walk = (node: StateNode, indent: string): void => {
-    const children = node.children;
-    if (children === null || node.initial === null) return;
-    lines.push(`${indent}[*] --> ${mermaidId(node.initial)}`);
+    const children = node.children_;
+    if (children === null || node.initial_ === null) return;
+    lines.push(`${indent}[*] --> ${mermaidId(node.initial_)}`);
     for (const child of children.values()) {
       const id = mermaidId(child);
-      if (child.children !== null) {
+      if (child.children_ !== null) {
         lines.push(`${indent}state "${keyOf(child)}" as ${id} {`);
         walk(child, `${indent}  `);
         lines.push(`${indent}}`);
       } else if (id !== keyOf(child)) {
         lines.push(`${indent}state "${keyOf(child)}" as ${id}`);
       }
-      if (child.final) lines.push(`${indent}${id} --> [*]`);
+      if (child.final_) lines.push(`${indent}${id} --> [*]`);
       edges.push(...edgesOf(child));
     }
   };
-  walk(machine.root, '  ');
-  for (const e of edgesOf(machine.root)) edges.push(e);
+  walk(machine.root_, '  ');
+  for (const e of edgesOf(machine.root_)) edges.push(e);
   for (const e of edges) lines.push(`  ${mermaidId(e.from)} --> ${mermaidId(e.to)} : ${e.label}`);
   return `${lines.join('\n')}\n`;
 }
@@ -87,29 +87,32 @@ const quote = (text: string): string => `"${text.replace(/["\\]/g, '\\$&')}"`;
 export function toDot(machine: StateMachine<unknown, EventObject, string>): string {
   const lines = [`digraph ${quote(machine.id)} {`, '  compound=true;', '  node [shape=box, style=rounded];'];
   // A compound state is a cluster; edges into it go to its start point, edges out of it leave from there.
-  const point = (node: StateNode): string => quote(node.children === null ? node.path : `${node.path}.[*]`);
+  const point = (node: StateNode): string => quote(node.children_ === null ? node.path_ : `${node.path_}.[*]`);
   const edges: Edge[] = [];
   const walk = (node: StateNode, indent: string): void => {
-    lines.push(`${indent}${quote(node === machine.root ? '[*]' : `${node.path}.[*]`)} [shape=point, label=""];`);
-    if (node.initial !== null)
-      lines.push(`${indent}${quote(node === machine.root ? '[*]' : `${node.path}.[*]`)} -> ${point(node.initial)};`);
-    for (const child of node.children?.values() ?? []) {
-      if (child.children !== null) {
-        lines.push(`${indent}subgraph ${quote(`cluster_${child.path}`)} {`, `${indent}  label=${quote(keyOf(child))};`);
+    lines.push(`${indent}${quote(node === machine.root_ ? '[*]' : `${node.path_}.[*]`)} [shape=point, label=""];`);
+    if (node.initial_ !== null)
+      lines.push(`${indent}${quote(node === machine.root_ ? '[*]' : `${node.path_}.[*]`)} -> ${point(node.initial_)};`);
+    for (const child of node.children_?.values() ?? []) {
+      if (child.children_ !== null) {
+        lines.push(
+          `${indent}subgraph ${quote(`cluster_${child.path_}`)} {`,
+          `${indent}  label=${quote(keyOf(child))};`,
+        );
         walk(child, `${indent}  `);
         lines.push(`${indent}}`);
       } else {
-        const shape = child.final ? ', shape=doublecircle' : '';
-        lines.push(`${indent}${quote(child.path)} [label=${quote(keyOf(child))}${shape}];`);
+        const shape = child.final_ ? ', shape=doublecircle' : '';
+        lines.push(`${indent}${quote(child.path_)} [label=${quote(keyOf(child))}${shape}];`);
       }
       edges.push(...edgesOf(child));
     }
   };
-  walk(machine.root, '  ');
-  edges.push(...edgesOf(machine.root));
+  walk(machine.root_, '  ');
+  edges.push(...edgesOf(machine.root_));
   for (const e of edges) {
-    const tail = e.from.children !== null ? `, ltail=${quote(`cluster_${e.from.path}`)}` : '';
-    const head = e.to.children !== null ? `, lhead=${quote(`cluster_${e.to.path}`)}` : '';
+    const tail = e.from.children_ !== null ? `, ltail=${quote(`cluster_${e.from.path_}`)}` : '';
+    const head = e.to.children_ !== null ? `, lhead=${quote(`cluster_${e.to.path_}`)}` : '';
     lines.push(`  ${point(e.from)} -> ${point(e.to)} [label=${quote(e.label)}${tail}${head}];`);
   }
   lines.push('}');

@@ -40,7 +40,7 @@ export class MachineSnapshot<TContext, TValue extends string> {
 
   /** @internal */
   constructor(node: StateNode, context: TContext, status: SnapshotStatus) {
-    this.value = node.path as TValue;
+    this.value = node.path_ as TValue;
     this.context = context;
     this.status = status;
     this.#node = node;
@@ -94,12 +94,12 @@ export interface TransitionResult<TContext, TValue extends string, TEvent> {
  * @internal
  */
 export class Step {
-  leaf: StateNode | null = null;
-  context: unknown = undefined;
-  actions: ExecutableAction<unknown, EventObject>[] | null = null;
+  leaf_: StateNode | null = null;
+  context_: unknown = undefined;
+  actions_: ExecutableAction<unknown, EventObject>[] | null = null;
   /** States with `after` exited and entered during the step, for the actor's timers. */
-  readonly exited: StateNode[] = [];
-  readonly entered: StateNode[] = [];
+  readonly exited_: StateNode[] = [];
+  readonly entered_: StateNode[] = [];
 }
 
 /** Throws the `TypeError` for a malformed event. @internal */
@@ -121,30 +121,30 @@ export class StateMachine<TContext, TEvent extends EventObject, TValue extends s
   /** The side effects of entering the initial state; a fresh actor runs them on `start()`. */
   declare readonly initialActions: readonly ExecutableAction<TContext, TEvent | SystemEvent>[];
   /** @internal */
-  declare readonly root: StateNode;
+  declare readonly root_: StateNode;
   /** @internal The step scratch of the last `step`, read by the actor right after the call. */
-  last: Step = new Step();
+  last_: Step = new Step();
   readonly #nodes: Map<string, StateNode>;
-  #scratch: Step = this.last;
+  #scratch: Step = this.last_;
   #busy = false;
 
   /** @internal */
   constructor(id: string, config: Record<string, unknown>) {
     this.id = id;
     const { root, nodes } = compileMachine(config, id);
-    this.root = root;
+    this.root_ = root;
     this.#nodes = nodes;
     const step = this.#scratch;
-    step.context = config.context;
+    step.context_ = config.context;
     // The initial entry: the root, then down the `initial`s.
-    for (let node: StateNode | null = root; node !== null; node = node.initial) {
-      runActions(node.entry, INIT_EVENT, step);
-      step.leaf = node;
+    for (let node: StateNode | null = root; node !== null; node = node.initial_) {
+      runActions(node.entry_, INIT_EVENT, step);
+      step.leaf_ = node;
     }
     settle(step, INIT_EVENT);
     this.initialSnapshot = snapshotOf(step);
-    this.initialActions = (step.actions ?? NO_ACTIONS) as this['initialActions'];
-    step.actions = null;
+    this.initialActions = (step.actions_ ?? NO_ACTIONS) as this['initialActions'];
+    step.actions_ = null;
   }
 
   /**
@@ -163,11 +163,11 @@ export class StateMachine<TContext, TEvent extends EventObject, TValue extends s
   ): TransitionResult<TContext, TValue, TEvent> {
     checkEvent(event);
     // Inline the common case, a snapshot of this machine, so the hot path stays small.
-    const own = snapshot instanceof MachineSnapshot && nodeOf(snapshot)?.root === this.root;
-    const next = this.step(own ? snapshot : this.resolveSnapshot(snapshot), event);
+    const own = snapshot instanceof MachineSnapshot && nodeOf(snapshot)?.root_ === this.root_;
+    const next = this.step_(own ? snapshot : this.resolveSnapshot(snapshot), event);
     return {
       snapshot: next,
-      actions: (this.last.actions ?? NO_ACTIONS) as TransitionResult<TContext, TValue, TEvent>['actions'],
+      actions: (this.last_.actions_ ?? NO_ACTIONS) as TransitionResult<TContext, TValue, TEvent>['actions'],
     };
   }
 
@@ -178,20 +178,20 @@ export class StateMachine<TContext, TEvent extends EventObject, TValue extends s
   resolveSnapshot(
     snapshot: MachineSnapshot<TContext, TValue> | PersistedSnapshot<TContext, TValue>,
   ): MachineSnapshot<TContext, TValue> {
-    if (snapshot instanceof MachineSnapshot && nodeOf(snapshot)?.root === this.root) return snapshot;
+    if (snapshot instanceof MachineSnapshot && nodeOf(snapshot)?.root_ === this.root_) return snapshot;
     const node = this.#nodes.get(snapshot?.value);
-    if (node?.children !== null) throw expected('snapshot.value', `a state of machine "${this.id}"`, snapshot?.value);
+    if (node?.children_ !== null) throw expected('snapshot.value', `a state of machine "${this.id}"`, snapshot?.value);
     const status = snapshot.status;
     if (!STATUSES.includes(status)) throw expected('snapshot.status', STATUSES.join(', '), status);
     return new MachineSnapshot(node, snapshot.context, status);
   }
 
   /** @internal The first enabled transition for `event`, or null. */
-  select(snapshot: MachineSnapshot<TContext, TValue>, event: EventObject): Transition | null {
+  select_(snapshot: MachineSnapshot<TContext, TValue>, event: EventObject): Transition | null {
     if (snapshot.status !== 'active') return null;
     // The leaf's transitions first, then its ancestors'.
-    for (let n = nodeOf(snapshot) as StateNode | null; n !== null; n = n.parent) {
-      const candidates = n.on?.get(event.type);
+    for (let n = nodeOf(snapshot) as StateNode | null; n !== null; n = n.parent_) {
+      const candidates = n.on_?.get(event.type);
       const t = candidates === undefined ? null : enabled(candidates, snapshot.context, event);
       if (t !== null) return t;
     }
@@ -202,27 +202,27 @@ export class StateMachine<TContext, TEvent extends EventObject, TValue extends s
    * @internal One macrostep: the enabled transition for `event`, then eventless transitions until none is
    * enabled. Side effects land in `this.last.actions`. The event must already be checked.
    */
-  step(snapshot: MachineSnapshot<TContext, TValue>, event: EventObject): MachineSnapshot<TContext, TValue> {
+  step_(snapshot: MachineSnapshot<TContext, TValue>, event: EventObject): MachineSnapshot<TContext, TValue> {
     const reentrant = this.#busy;
     const step = reentrant ? new Step() : this.#scratch;
     this.#busy = true;
     try {
-      step.actions = null;
-      if (step.exited.length !== 0) step.exited.length = 0;
-      if (step.entered.length !== 0) step.entered.length = 0;
-      const transition = this.select(snapshot, event);
+      step.actions_ = null;
+      if (step.exited_.length !== 0) step.exited_.length = 0;
+      if (step.entered_.length !== 0) step.entered_.length = 0;
+      const transition = this.select_(snapshot, event);
       if (transition === null) return snapshot;
       const leaf = nodeOf(snapshot) as StateNode;
-      step.leaf = leaf;
-      step.context = snapshot.context;
+      step.leaf_ = leaf;
+      step.context_ = snapshot.context;
       take(transition, event, step);
       settle(step, event);
-      return step.leaf === leaf && step.context === snapshot.context && transition.target === null
+      return step.leaf_ === leaf && step.context_ === snapshot.context && transition.target_ === null
         ? snapshot
         : snapshotOf(step);
     } finally {
       this.#busy = reentrant;
-      this.last = step;
+      this.last_ = step;
     }
   }
 }
@@ -234,14 +234,14 @@ export const withStatus = <TContext, TValue extends string>(
 ): MachineSnapshot<TContext, TValue> => new MachineSnapshot(nodeOf(snapshot) as StateNode, snapshot.context, status);
 
 function snapshotOf<TContext, TValue extends string>(step: Step): MachineSnapshot<TContext, TValue> {
-  const leaf = step.leaf as StateNode;
-  return new MachineSnapshot(leaf, step.context as TContext, leaf.done ? 'done' : 'active');
+  const leaf = step.leaf_ as StateNode;
+  return new MachineSnapshot(leaf, step.context_ as TContext, leaf.done_ ? 'done' : 'active');
 }
 
 function enabled(candidates: readonly Transition[], context: unknown, event: EventObject): Transition | null {
   for (let i = 0; i < candidates.length; i++) {
     const t = candidates[i] as Transition;
-    if (t.guard === undefined || t.guard(context, event) === true) return t;
+    if (t.guard_ === undefined || t.guard_(context, event) === true) return t;
   }
   return null;
 }
@@ -252,50 +252,50 @@ function runActions(actions: readonly CompiledAction[] | null, event: EventObjec
     const action = actions[i] as CompiledAction;
     const assigner = action[ASSIGNER];
     if (assigner !== undefined) {
-      step.context = { ...(step.context as object), ...assigner(step.context, event) };
+      step.context_ = { ...(step.context_ as object), ...assigner(step.context_, event) };
     } else {
-      const bound = new ExecutableAction(action, step.context, event);
-      if (step.actions === null) step.actions = [bound];
-      else step.actions.push(bound);
+      const bound = new ExecutableAction(action, step.context_, event);
+      if (step.actions_ === null) step.actions_ = [bound];
+      else step.actions_.push(bound);
     }
   }
 }
 
 function take(t: Transition, event: EventObject, step: Step): void {
   // A targetless transition exits and enters nothing.
-  if (t.leaf === null) {
-    runActions(t.actions, event, step);
+  if (t.leaf_ === null) {
+    runActions(t.actions_, event, step);
     return;
   }
-  for (let n = step.leaf as StateNode; n !== t.domain; n = n.parent as StateNode) {
-    runActions(n.exit, event, step);
-    if (n.after !== null) {
+  for (let n = step.leaf_ as StateNode; n !== t.domain_; n = n.parent_ as StateNode) {
+    runActions(n.exit_, event, step);
+    if (n.after_ !== null) {
       // A state entered and left within one macrostep never gets its timers.
-      const index = step.entered.indexOf(n);
-      if (index === -1) step.exited.push(n);
-      else step.entered.splice(index, 1);
+      const index = step.entered_.indexOf(n);
+      if (index === -1) step.exited_.push(n);
+      else step.entered_.splice(index, 1);
     }
   }
-  runActions(t.actions, event, step);
-  const entry = t.entry;
+  runActions(t.actions_, event, step);
+  const entry = t.entry_;
   for (let i = 0; i < entry.length; i++) {
     const n = entry[i] as StateNode;
-    runActions(n.entry, event, step);
-    if (n.after !== null) step.entered.push(n);
+    runActions(n.entry_, event, step);
+    if (n.after_ !== null) step.entered_.push(n);
   }
-  step.leaf = t.leaf;
+  step.leaf_ = t.leaf_;
 }
 
 function settle(step: Step, event: EventObject): void {
   for (let steps = 0; ; steps++) {
-    const leaf = step.leaf as StateNode;
-    if (leaf.done) return;
+    const leaf = step.leaf_ as StateNode;
+    if (leaf.done_) return;
     let t: Transition | null = null;
-    for (let n: StateNode | null = leaf; t === null && n !== null; n = n.parent) {
-      if (n.eventless !== null) t = enabled(n.eventless, step.context, event);
+    for (let n: StateNode | null = leaf; t === null && n !== null; n = n.parent_) {
+      if (n.eventless_ !== null) t = enabled(n.eventless_, step.context_, event);
     }
     if (t === null) return;
-    if (steps === MAX_EVENTLESS_STEPS) throw new EventlessLoopError(leaf.path, steps);
+    if (steps === MAX_EVENTLESS_STEPS) throw new EventlessLoopError(leaf.path_, steps);
     take(t, event, step);
   }
 }
