@@ -84,8 +84,7 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
     this.#started = true;
     this.#paused = null;
     if (this.#snapshot.status === 'active') {
-      for (let i = 0; i < delays.length; i++)
-        this.#schedule((delays[i] as PausedDelay).delay_, (delays[i] as PausedDelay).left_);
+      for (const d of delays) this.#schedule(d.delay_, d.left_);
       if (fresh) this.#run(this.machine.initialActions as readonly ExecutableAction<unknown, EventObject>[]);
     }
     this.#busy = false;
@@ -160,11 +159,7 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
   getPersistedSnapshot(): PersistedSnapshot<TContext, TValue> {
     const { value, context, status } = this.#snapshot;
     const delayed = this.#pending().map(
-      ({ delay_: delay, left_: remainingMs }): PersistedDelay => ({
-        state: delay.node_.path_ || '#',
-        delayMs: delay.ms_,
-        remainingMs,
-      }),
+      ({ delay_: d, left_: remainingMs }): PersistedDelay => ({ state: d.state_, delayMs: d.ms_, remainingMs }),
     );
     return { value, context, status, delayed };
   }
@@ -275,22 +270,20 @@ function restoreDelays<TContext, TValue extends string>(
   given: PersistedSnapshot<TContext, TValue> | MachineSnapshot<TContext, TValue>,
   elapsedMs: number,
 ): PausedDelay[] {
-  if (!(Number.isFinite(elapsedMs) && elapsedMs >= 0)) {
-    throw new RangeError(expected('options.elapsedMs', DELAY, elapsedMs).message);
-  }
+  if (!(Number.isFinite(elapsedMs) && elapsedMs >= 0))
+    throw expected('options.elapsedMs', DELAY, elapsedMs, RangeError);
+  const active = activeDelays(leaf);
   const list: unknown = (given as { delayed?: unknown }).delayed;
-  if (given instanceof MachineSnapshot || list === undefined) return activeDelays(leaf);
+  if (given instanceof MachineSnapshot || list === undefined) return active;
   if (!Array.isArray(list)) throw expected('options.snapshot.delayed', 'an array', list);
   return list
     .map((entry: unknown, i): PausedDelay => {
-      const { state, delayMs, remainingMs } = (entry ?? {}) as Partial<PersistedDelay>;
-      let node: StateNode | null = leaf;
-      while (node !== null && (node.path_ || '#') !== state) node = node.parent_;
-      const delay = node?.after_?.find((d) => d.ms_ === delayMs);
-      if (delay === undefined || !((remainingMs as number) >= 0 && (remainingMs as number) <= delay.ms_)) {
+      const { state, delayMs, remainingMs: left = -1 } = (entry ?? {}) as Partial<PersistedDelay>;
+      const delay = active.find((p) => p.delay_.ms_ === delayMs && p.delay_.state_ === state)?.delay_;
+      if (delay === undefined || !(left >= 0 && left <= delay.ms_)) {
         throw new TypeError(`options.snapshot.delayed[${i}]: not a delay of an active state: ${JSON.stringify(entry)}`);
       }
-      return { delay_: delay, left_: Math.max(0, (remainingMs as number) - elapsedMs) };
+      return { delay_: delay, left_: Math.max(0, left - elapsedMs) };
     })
     .sort((a, b) => a.left_ - b.left_); // timers of equal delay fire in scheduling order
 }

@@ -21,6 +21,8 @@ export interface CompiledAction {
 export interface Delay {
   /** The state whose `after` this is. */
   readonly node_: StateNode;
+  /** The state's path as persisted snapshots write it (`'#'` for the root). */
+  readonly state_: string;
   readonly ms_: number;
   /** The event the timer sends; one frozen object per delay, so firing allocates nothing. */
   readonly event_: EventObject;
@@ -175,9 +177,11 @@ export function compileMachine(config: Raw, id: string): CompiledMachine {
       if (after !== undefined) {
         node.after_ = Object.keys(after).map((k): Delay => {
           const ms = delayOf(k) ?? fail(node, `after.${k}`, `expected ${DELAY}, got ${describe(k)}`);
-          const event = Object.freeze({ type: `weft.after.${ms}.${node.path_ || '#'}` });
+          const state = node.path_ || '#';
+          const event = Object.freeze({ type: `weft.after.${ms}.${state}` });
           const delay: Delay = {
             node_: node,
+            state_: state,
             ms_: ms,
             event_: event,
             transitions_: transitions(after[k], node, `after.${k}`),

@@ -10,8 +10,7 @@ export class MachineConfigError extends TypeError {
   /** Every problem, one per entry, each starting with its path in the config. */
   declare readonly problems: readonly string[];
   constructor(machineId: string, problems: readonly string[]) {
-    const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
-    super(`invalid machine config "${machineId}" (${count}):\n  ${problems.join('\n  ')}`);
+    super(`invalid machine config "${machineId}":\n  ${problems.join('\n  ')}`);
     this.name = 'MachineConfigError';
     this.problems = problems;
   }
@@ -30,7 +29,7 @@ export class EventlessLoopError extends Error {
   /** Stable code. */
   readonly code = 'ERR_WEFT_FSM_EVENTLESS_LOOP';
   constructor(state: string, steps: number) {
-    super(`eventless transitions did not settle after ${steps} steps (last state "${state}")`);
+    super(`eventless transitions looped ${steps} times (last state "${state}")`);
     this.name = 'EventlessLoopError';
   }
 }
@@ -40,6 +39,6 @@ export function isEventlessLoopError(error: unknown): error is EventlessLoopErro
   return (error as { code?: unknown } | null)?.code === 'ERR_WEFT_FSM_EVENTLESS_LOOP';
 }
 
-/** The `TypeError` `where: expected <what>, got <value>`, the shape of every bad-input message. @internal */
-export const expected = (where: string, what: string, value: unknown): TypeError =>
-  new TypeError(`${where}: expected ${what}, got ${describe(value)}`);
+/** The error (a `TypeError` by default) `where: expected <what>, got <value>`, every bad-input message. @internal */
+export const expected = (where: string, what: string, value: unknown, type = TypeError): Error =>
+  new type(`${where}: expected ${what}, got ${describe(value)}`);

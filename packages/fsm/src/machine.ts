@@ -31,11 +31,11 @@ export let nodeOf: (snapshot: object) => StateNode | undefined;
  */
 export class MachineSnapshot<TContext, TValue extends string> {
   /** The active (innermost) state's dotted path, e.g. `'halfOpen.probing'`. */
-  readonly value: TValue;
+  declare readonly value: TValue;
   /** The context; replaced, never mutated, by `assign`. */
-  readonly context: TContext;
+  declare readonly context: TContext;
   /** `'done'` once a top-level final state is reached; `'stopped'` once the actor was stopped. */
-  readonly status: SnapshotStatus;
+  declare readonly status: SnapshotStatus;
   readonly #node: StateNode;
 
   /** @internal */
@@ -65,7 +65,7 @@ export class ExecutableAction<TContext = unknown, TEvent = unknown> {
   /** The configured action (declared as a method so machines stay assignable to `StateMachine<unknown, …>`). */
   declare readonly action: { run(context: TContext, event: TEvent): void }['run'];
   /** The context at this point of the transition (after the `assign`s that came before it). */
-  readonly context: TContext;
+  declare readonly context: TContext;
   /** The event that caused the transition. */
   declare readonly event: TEvent;
   /** @internal */
@@ -162,9 +162,7 @@ export class StateMachine<TContext, TEvent extends EventObject, TValue extends s
     event: TEvent | SystemEvent,
   ): TransitionResult<TContext, TValue, TEvent> {
     checkEvent(event);
-    // Inline the common case, a snapshot of this machine, so the hot path stays small.
-    const own = snapshot instanceof MachineSnapshot && nodeOf(snapshot)?.root_ === this.root_;
-    const next = this.step_(own ? snapshot : this.resolveSnapshot(snapshot), event);
+    const next = this.step_(this.resolveSnapshot(snapshot), event);
     return {
       snapshot: next,
       actions: (this.last_.actions_ ?? NO_ACTIONS) as TransitionResult<TContext, TValue, TEvent>['actions'],
