@@ -483,7 +483,7 @@ describe('createMachine validation', () => {
 
   it('names the machine and every problem in the message', () => {
     expect(() => createMachine({ id: 'm', initial: 'a', states: { a: { on: { GO: 'nowhere' } } } })).toThrow(
-      /invalid machine config "m" \(1 problem\):\n {2}states\.a\.on\.GO\.target: unknown state "nowhere"/,
+      /invalid machine config "m":\n {2}states\.a\.on\.GO\.target: unknown state "nowhere"/,
     );
   });
 
