@@ -67,7 +67,7 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
     let snapshot = machine.initialSnapshot;
     if (given !== undefined) {
       snapshot = machine.resolveSnapshot(given);
-      this.#paused = restoreDelays(nodeOf(snapshot) as StateNode, given, options.elapsedMs ?? 0);
+      this.#paused = restoreDelays(nodeOf(snapshot), given, options.elapsedMs ?? 0);
       if (snapshot.status === 'stopped') snapshot = withStatus(snapshot, 'active');
     }
     this.#snapshot = snapshot;
@@ -157,11 +157,11 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
    * delayed transitions with their remaining time. Restore it with `createActor(machine, { snapshot })`.
    */
   getPersistedSnapshot(): PersistedSnapshot<TContext, TValue> {
-    const { value, context, status } = this.#snapshot;
     const delayed = this.#pending().map(
       ({ delay_: d, left_: remainingMs }): PersistedDelay => ({ state: d.state_, delayMs: d.ms_, remainingMs }),
     );
-    return { value, context, status, delayed };
+    // The snapshot's own fields are value, context and status (its state node is private).
+    return { ...this.#snapshot, delayed };
   }
 
   /** The pending delayed transitions with their remaining time: running, paused, or not started yet. */
@@ -172,8 +172,7 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
       return timers.map((t) => ({ delay_: t.delay_, left_: Math.max(0, t.deadline_ - now) }));
     }
     return (
-      this.#paused ??
-      (this.#started || this.#snapshot.status !== 'active' ? [] : activeDelays(nodeOf(this.#snapshot) as StateNode))
+      this.#paused ?? (this.#started || this.#snapshot.status !== 'active' ? [] : activeDelays(nodeOf(this.#snapshot)))
     );
   }
 

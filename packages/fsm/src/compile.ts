@@ -64,12 +64,6 @@ export interface StateNode {
   onDone_: Transition[] | null;
 }
 
-/** A compiled machine: its root and every other state by path. @internal */
-export interface CompiledMachine {
-  readonly root: StateNode;
-  readonly nodes: Map<string, StateNode>;
-}
-
 // biome-ignore lint/suspicious/noExplicitAny: the config's shape is checked by the validator (in development).
 type Raw = Record<string, any>;
 
@@ -88,8 +82,8 @@ export const unknownState = (name: unknown): string => `unknown state ${describe
 
 /** The delay an `after` key stands for, or `undefined` if it is not a finite number of ms >= 0. @internal */
 export const delayOf = (key: string): number | undefined => {
-  const ms = key.trim() === '' ? Number.NaN : Number(key);
-  return Number.isFinite(ms) && ms >= 0 ? ms : undefined;
+  const ms = key.trim() && Number(key); // '' (not 0) for a blank key
+  return Number.isFinite(ms) && (ms as number) >= 0 ? (ms as number) : undefined;
 };
 
 /** What an `after` key or another delay must be. @internal */
@@ -103,9 +97,11 @@ const isDescendant = (node: StateNode, ancestor: StateNode): boolean => {
 const compileActions = (value: unknown): CompiledAction[] | null =>
   value === undefined ? null : (list(value) as CompiledAction[]);
 
-/** Compiles a machine config (see the note at the top on what it checks). @internal */
-export function compileMachine(config: Raw, id: string): CompiledMachine {
-  const nodes = new Map<string, StateNode>();
+/**
+ * Compiles a machine config (see the note at the top on what it checks) into its root; every other state goes
+ * into `nodes` by path. @internal
+ */
+export function compileMachine(config: Raw, id: string, nodes: Map<string, StateNode>): StateNode {
   const resolvers: (() => void)[] = [];
   // `where` is relative to the state; its own path in the config is `states.a.states.b` for `a.b`.
   const fail = (node: StateNode, where: string, problem: string): never => {
@@ -201,5 +197,5 @@ export function compileMachine(config: Raw, id: string): CompiledMachine {
 
   const root = build(config, '', null);
   for (const resolve of resolvers) resolve();
-  return { root, nodes };
+  return root;
 }

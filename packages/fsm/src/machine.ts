@@ -23,7 +23,7 @@ const NO_ACTIONS: readonly never[] = Object.freeze([]);
 const INIT_EVENT: SystemEvent = Object.freeze({ type: 'weft.init' });
 
 /** The state node of a snapshot (`undefined` for anything else). @internal */
-export let nodeOf: (snapshot: object) => StateNode | undefined;
+export let nodeOf: (snapshot: MachineSnapshot<unknown, string>) => StateNode;
 
 /**
  * An immutable state of a machine: the active state's dotted path (`value`), the `context` and the `status`.
@@ -47,7 +47,7 @@ export class MachineSnapshot<TContext, TValue extends string> {
   }
 
   static {
-    nodeOf = (snapshot) => (#node in snapshot ? snapshot.#node : undefined);
+    nodeOf = (snapshot) => snapshot.#node;
   }
 
   /**
@@ -124,16 +124,15 @@ export class StateMachine<TContext, TEvent extends EventObject, TValue extends s
   declare readonly root_: StateNode;
   /** @internal The step scratch of the last `step`, read by the actor right after the call. */
   last_: Step = new Step();
-  readonly #nodes: Map<string, StateNode>;
+  readonly #nodes = new Map<string, StateNode>();
   #scratch: Step = this.last_;
   #busy = false;
 
   /** @internal */
   constructor(id: string, config: Record<string, unknown>) {
     this.id = id;
-    const { root, nodes } = compileMachine(config, id);
+    const root = compileMachine(config, id, this.#nodes);
     this.root_ = root;
-    this.#nodes = nodes;
     const step = this.#scratch;
     step.context_ = config.context;
     // The initial entry: the root, then down the `initial`s.
@@ -176,7 +175,7 @@ export class StateMachine<TContext, TEvent extends EventObject, TValue extends s
   resolveSnapshot(
     snapshot: MachineSnapshot<TContext, TValue> | PersistedSnapshot<TContext, TValue>,
   ): MachineSnapshot<TContext, TValue> {
-    if (snapshot instanceof MachineSnapshot && nodeOf(snapshot)?.root_ === this.root_) return snapshot;
+    if (snapshot instanceof MachineSnapshot && nodeOf(snapshot).root_ === this.root_) return snapshot;
     const node = this.#nodes.get(snapshot?.value);
     if (node?.children_ !== null) throw expected('snapshot.value', `a state of machine "${this.id}"`, snapshot?.value);
     const status = snapshot.status;
@@ -210,7 +209,7 @@ export class StateMachine<TContext, TEvent extends EventObject, TValue extends s
       if (step.entered_.length !== 0) step.entered_.length = 0;
       const transition = this.select_(snapshot, event);
       if (transition === null) return snapshot;
-      const leaf = nodeOf(snapshot) as StateNode;
+      const leaf = nodeOf(snapshot);
       step.leaf_ = leaf;
       step.context_ = snapshot.context;
       take(transition, event, step);
@@ -229,7 +228,7 @@ export class StateMachine<TContext, TEvent extends EventObject, TValue extends s
 export const withStatus = <TContext, TValue extends string>(
   snapshot: MachineSnapshot<TContext, TValue>,
   status: SnapshotStatus,
-): MachineSnapshot<TContext, TValue> => new MachineSnapshot(nodeOf(snapshot) as StateNode, snapshot.context, status);
+): MachineSnapshot<TContext, TValue> => new MachineSnapshot(nodeOf(snapshot), snapshot.context, status);
 
 function snapshotOf<TContext, TValue extends string>(step: Step): MachineSnapshot<TContext, TValue> {
   const leaf = step.leaf_ as StateNode;
