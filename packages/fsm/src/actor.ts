@@ -179,8 +179,7 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
   /** Handles `first` and then what was queued meanwhile; queues it if busy, ignores it unless active. */
   #process(first: EventObject): void {
     if (this.#busy) {
-      if (this.#queue === null) this.#queue = [first];
-      else this.#queue.push(first);
+      (this.#queue ??= []).push(first);
       return;
     }
     this.#busy = true;
@@ -228,8 +227,7 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
       timers?.splice(index, 1);
       this.#process(delay.event_);
     }, ms);
-    if (this.#timers === null) this.#timers = [timer];
-    else this.#timers.push(timer);
+    (this.#timers ??= []).push(timer);
   }
 
   /** Cancels the timers of `node`, or all of them for `null`. */
@@ -279,10 +277,11 @@ function restoreDelays<TContext, TValue extends string>(
     .map((entry: unknown, i): PausedDelay => {
       const { state, delayMs, remainingMs: left = -1 } = (entry ?? {}) as Partial<PersistedDelay>;
       const delay = active.find((p) => p.delay_.ms_ === delayMs && p.delay_.state_ === state)?.delay_;
-      if (delay === undefined || !(left >= 0 && left <= delay.ms_)) {
+      // Also false without a delay: `left <= undefined`.
+      if (!(left >= 0 && left <= (delay?.ms_ as number))) {
         throw new TypeError(`options.snapshot.delayed[${i}]: not a delay of an active state: ${JSON.stringify(entry)}`);
       }
-      return { delay_: delay, left_: Math.max(0, left - elapsedMs) };
+      return { delay_: delay as Delay, left_: Math.max(0, left - elapsedMs) };
     })
     .sort((a, b) => a.left_ - b.left_); // timers of equal delay fire in scheduling order
 }

@@ -121,12 +121,13 @@ export function compileMachine(config: Raw, id: string, nodes: Map<string, State
           fail(source, `${where}.target`, unknownState(t.target));
         // Exit up to the nearest ancestor of the source that contains the target (the source itself for a
         // target inside it, unless `reenter`); enter from below it down to the target and its initial leaf.
+        // The root contains every state, so the loop ends there at the latest.
         if (t.reenter || !isDescendant(target, source)) {
-          let d = source.parent_;
-          while (d !== null && !isDescendant(target, d)) d = d.parent_;
-          domain = d ?? source.root_;
+          do domain = domain.parent_ ?? source.root_;
+          while (!isDescendant(target, domain));
         }
-        for (let n: StateNode | null = target; n !== domain && n !== null; n = n.parent_) entry.unshift(n);
+        // The domain is a strict ancestor of the target.
+        for (let n = target; n !== domain; n = n.parent_ as StateNode) entry.unshift(n);
         for (let n = target.initial_; n !== null; n = n.initial_) entry.push(n);
       }
       return {
