@@ -179,7 +179,8 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
   /** Handles `first` and then what was queued meanwhile; queues it if busy, ignores it unless active. */
   #process(first: EventObject): void {
     if (this.#busy) {
-      (this.#queue ??= []).push(first);
+      this.#queue ??= [];
+      this.#queue.push(first);
       return;
     }
     this.#busy = true;
@@ -227,7 +228,8 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
       timers?.splice(index, 1);
       this.#process(delay.event_);
     }, ms);
-    (this.#timers ??= []).push(timer);
+    this.#timers ??= [];
+    this.#timers.push(timer);
   }
 
   /** Cancels the timers of `node`, or all of them for `null`. */
