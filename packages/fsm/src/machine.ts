@@ -188,8 +188,7 @@ export class StateMachine<TContext, TEvent extends EventObject, TValue extends s
     if (snapshot.status !== 'active') return null;
     // The leaf's transitions first, then its ancestors'.
     for (let n = nodeOf(snapshot) as StateNode | null; n !== null; n = n.parent_) {
-      const candidates = n.on_?.get(event.type);
-      const t = candidates === undefined ? null : enabled(candidates, snapshot.context, event);
+      const t = enabled(n.on_?.get(event.type), snapshot.context, event);
       if (t !== null) return t;
     }
     return null;
@@ -235,11 +234,17 @@ function snapshotOf<TContext, TValue extends string>(step: Step): MachineSnapsho
   return new MachineSnapshot(leaf, step.context_ as TContext, leaf.done_ ? 'done' : 'active');
 }
 
-function enabled(candidates: readonly Transition[], context: unknown, event: EventObject): Transition | null {
-  for (let i = 0; i < candidates.length; i++) {
-    const t = candidates[i] as Transition;
-    if (t.guard_ === undefined || t.guard_(context, event) === true) return t;
-  }
+/** The first of `candidates` whose guard passes, or null. */
+function enabled(
+  candidates: readonly Transition[] | null | undefined,
+  context: unknown,
+  event: EventObject,
+): Transition | null {
+  if (candidates)
+    for (let i = 0; i < candidates.length; i++) {
+      const t = candidates[i] as Transition;
+      if (t.guard_ === undefined || t.guard_(context, event) === true) return t;
+    }
   return null;
 }
 
@@ -289,7 +294,7 @@ function settle(step: Step, event: EventObject): void {
     if (leaf.done_) return;
     let t: Transition | null = null;
     for (let n: StateNode | null = leaf; t === null && n !== null; n = n.parent_) {
-      if (n.eventless_ !== null) t = enabled(n.eventless_, step.context_, event);
+      t = enabled(n.eventless_, step.context_, event);
     }
     if (t === null) return;
     if (steps === MAX_EVENTLESS_STEPS) throw new EventlessLoopError(leaf.path_, steps);
@@ -367,7 +372,8 @@ export function createMachine(config: unknown): StateMachine<any, EventObject, s
     throw expected('config', 'a machine config object', config);
   }
   const raw = config as unknown as Record<string, unknown>;
-  const name = typeof raw.id === 'string' && raw.id !== '' ? raw.id : 'machine';
+  // The id's type is checked in development, like the rest of the config's shape.
+  const name = (raw.id as string) || 'machine';
   // Development only (bundlers drop this block from production builds): report every problem at once. In
   // production the compiler still throws for the first cheap-to-catch problem. `typeof process` keeps this
   // safe where there is no `process` (a browser without a bundler), which then runs the production path.
