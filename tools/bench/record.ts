@@ -96,7 +96,12 @@ const recorders: Record<string, Recorder> = {
     'Redis stores against RateLimiterRedis (starts its own redis-server)',
   ),
   'cluster-ipc': script('packages/cluster/bench/ipc.ts', 'IPC request/response against RateLimiterCluster'),
-  'server-http': script('packages/server/bench/http.ts', 'hello-world and proxy servers under autocannon'),
+  'server-http': script(
+    'packages/server/bench/http.ts',
+    'hello-world and proxy servers under autocannon (about 4 minutes)',
+    [],
+    ['5', '--rounds', '3'],
+  ),
 };
 
 function main(argv: string[]): number {

@@ -191,7 +191,9 @@ export function renderChart(chart: Chart): string {
   const barArea = width - labelWidth - valueWidth - 24;
   const rowHeight = 30;
   const top = 62;
-  const height = top + chart.bars.length * rowHeight + 34;
+  // The footer: the command that made the figures, then the note, each on its own line (commands are long).
+  const footer = [`source: ${chart.source}`, ...(chart.note ? [chart.note] : [])];
+  const height = top + chart.bars.length * rowHeight + 20 + footer.length * 15;
   const max = Math.max(...chart.bars.map((b) => b.value));
   const rows = chart.bars.map((bar, i) => {
     const y = top + i * rowHeight;
@@ -210,7 +212,10 @@ export function renderChart(chart: Chart): string {
     `<text x='16' y='26' font-size='15' font-weight='600' fill='#1f2933'>${escapeXml(chart.title)}</text>`,
     `<text x='16' y='46' font-size='12' fill='#616e7c'>${escapeXml(subtitle)}</text>`,
     ...rows,
-    `<text x='16' y='${height - 12}' font-size='11' fill='#7b8794'>${escapeXml(`source: ${chart.source}${chart.note ? ` · ${chart.note}` : ''}`)}</text>`,
+    ...footer.map(
+      (line, i) =>
+        `<text x='16' y='${height - 12 - (footer.length - 1 - i) * 15}' font-size='10.5' fill='#7b8794'>${escapeXml(line)}</text>`,
+    ),
     '</svg>',
     '',
   ].join('\n');

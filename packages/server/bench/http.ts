@@ -10,12 +10,20 @@
  * fastify-proxy for the proxies). With `--rate N` autocannon offers a fixed N req/s instead of as many as it can, so
  * the CPU cost per request (µs) compares servers under the same load. With `--rounds N` every server is measured N
  * times, the servers taking turns, and the median of each column is printed: on a shared machine a single run is at
- * the mercy of whatever else runs at that moment.
+ * the mercy of whatever else runs at that moment. With `--json <file>` the medians are also written as weft's bench
+ * results (`pnpm bench:record server-http`), which the charts of docs/benchmarks.md are drawn from.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer as createNodeServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
+import {
+  type BenchGroup,
+  benchResults,
+  jsonTarget,
+  withoutJson,
+  writeBenchResults,
+} from '../../../tools/bench/results';
 
 const servers = ['node:http', 'weft', 'weft+protection', 'fastify', 'koa', 'express', 'hono'] as const;
 const proxies = ['fastify-proxy', 'weft-proxy'] as const;
@@ -208,10 +216,27 @@ function print(rows: Row[], base: Row, baseName: string): void {
   }
 }
 
+/** A row as bench results: the figures, and the ratios to the group's first server. */
+function entry(r: Row, base: Row): BenchGroup['benchmarks'][number] {
+  return {
+    name: r.name,
+    requestsPerSecond: r.rps,
+    p99Ms: r.p99,
+    cpuSeconds: r.cpu,
+    requestsPerCpuSecond: r.perCpu,
+    cpuUsPerRequest: r.usPerRequest,
+    non2xx: r.non2xx,
+    requestsPerSecondRatio: r.rps / base.rps,
+    perCpuSecondRatio: r.perCpu / base.perCpu,
+  };
+}
+
 if (process.argv[2] === 'serve') {
   await serve(process.argv[3] as Name, Number(process.argv[4]));
 } else {
-  const args = process.argv.slice(2);
+  const json = jsonTarget();
+  const args = withoutJson(process.argv.slice(2));
+  const command = `node --conditions=source --import tsx packages/server/bench/http.ts ${args.join(' ')}`.trim();
   const option = (flag: string) => {
     const at = args.indexOf(flag);
     return at === -1 ? 0 : Number(args.splice(at, 2)[1]);
@@ -226,6 +251,7 @@ if (process.argv[2] === 'serve') {
   const names = servers.filter((name) => name === 'node:http' || wanted(name));
   const rows = await rounds(names, roundCount, seconds, nextPort, rate);
   print(rows, rows[0] as Row, 'node:http');
+  const groups: BenchGroup[] = [{ name: 'hello-world JSON', benchmarks: rows.map((r) => entry(r, rows[0] as Row)) }];
   if (proxies.some(wanted)) {
     const upstreamPort = nextPort();
     const upstream = await launch('upstream', upstreamPort, '1');
@@ -235,6 +261,11 @@ if (process.argv[2] === 'serve') {
     upstream.kill('SIGKILL');
     console.log('');
     print(proxied, proxied[0] as Row, 'fastify-proxy');
+    groups.push({ name: 'proxy', benchmarks: proxied.map((r) => entry(r, proxied[0] as Row)) });
+  }
+  if (json !== undefined) {
+    const how = `${roundCount} round(s) of ${seconds} s${rate > 0 ? ` at ${rate} req/s` : ''}, medians`;
+    writeBenchResults(json, benchResults(`${command} (${how})`, groups));
   }
   console.log(
     `\n${roundCount} round(s) of ${seconds} s each${rate > 0 ? ` at ${rate} req/s offered` : ''}; medians; node ${process.version}`,
