@@ -112,7 +112,10 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
    */
   subscribe(listener: SnapshotListener<TContext, TValue>): () => void {
     // Development only, like every developer check; the cheap test comes first, as reading `process.env` is slow.
-    if (typeof listener !== 'function' && typeof process !== 'undefined' && process.env.NODE_ENV !== 'production') {
+    if (
+      typeof listener !== 'function' &&
+      (typeof process === 'undefined' ? false : process.env.NODE_ENV !== 'production')
+    ) {
       throw expected('listener', 'a function', listener);
     }
     // Copy on write: a listener that unsubscribes (or subscribes) while being notified is safe.
@@ -318,8 +321,7 @@ export function createActor<TContext, TEvent extends EventObject, TValue extends
     clock === undefined || (typeof clock?.setTimeout === 'function' && typeof clock.now === 'function');
   if (
     !(machine instanceof StateMachine && typeof options === 'object' && options !== null && validClock) &&
-    typeof process !== 'undefined' &&
-    process.env.NODE_ENV !== 'production'
+    (typeof process === 'undefined' ? false : process.env.NODE_ENV !== 'production')
   ) {
     if (!(machine instanceof StateMachine)) throw expected('machine', 'a machine made by createMachine', machine);
     if (typeof options !== 'object' || options === null) throw expected('options', 'an object', options);

@@ -31,7 +31,10 @@ export function assign<TContext extends MachineContext, TEvent>(
   assigner: (context: TContext & {}, event: TEvent & {}) => Partial<TContext>,
 ): ActionFunction<TContext, TEvent> {
   // Development only, like the config validation (the validator would not see a bad assigner inside assign).
-  if (typeof assigner !== 'function' && typeof process !== 'undefined' && process.env.NODE_ENV !== 'production') {
+  if (
+    typeof assigner !== 'function' &&
+    (typeof process === 'undefined' ? false : process.env.NODE_ENV !== 'production')
+  ) {
     throw new TypeError(`assign: expected a function (context, event) => partial context, got ${typeof assigner}`);
   }
   const action = (() => {}) as AssignAction<TContext, TEvent>;
