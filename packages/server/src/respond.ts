@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { fromNodeReadable, fromNodeWritable, fromWeb, pipeline, Readable as WeftReadable } from '@weft/streams';
 import type { ResponseBody } from './context';
 import type { ProblemResponse } from './errors';
 
@@ -35,7 +35,7 @@ export function writeBody(
   }
   // A failing stream destroys the response anyway, so its head may be stored now (it goes out with the first chunk).
   res.writeHead(status, headerList(res, contentType, deferred, -1));
-  return stream(res, toNodeReadable(body));
+  return stream(res, toSource(body));
 }
 
 /** The headers `writeHead` adds to those set with `setHeader`: a flat list, as Node takes it without copying. */
@@ -57,12 +57,15 @@ function headerList(
   return list;
 }
 
-function toNodeReadable(body: Exclude<ResponseBody, string | Uint8Array | null>): Readable {
-  if (body instanceof Readable) return body;
-  if (isWebStream(body)) return Readable.fromWeb(body as WebReadableStream<Uint8Array>);
-  if (isNodeReadableLike(body)) return new Readable().wrap(body);
-  // Readable.from pulls one item at a time, so a lazy source is never read ahead of the socket.
-  return Readable.from(body, { objectMode: false });
+/** A body to stream, as `pipeline` takes it: a weft `Readable`, or an (async) iterable it pulls one item at a time. */
+type StreamSource = WeftReadable<Uint8Array | string> | AsyncIterable<Uint8Array | string>;
+
+function toSource(body: Exclude<ResponseBody, string | Uint8Array | null>): StreamSource {
+  if (body instanceof WeftReadable) return body as WeftReadable<Uint8Array | string>;
+  if (body instanceof Readable || isNodeReadableLike(body)) return fromNodeReadable<Uint8Array | string>(body);
+  if (isWebStream(body)) return fromWeb(body, { bytes: true });
+  // An async iterable (a generator): the pipeline pulls one item at a time, so it is never read ahead of the socket.
+  return body;
 }
 
 function isWebStream(body: object): body is ReadableStream<Uint8Array> {
@@ -72,40 +75,21 @@ function isWebStream(body: object): body is ReadableStream<Uint8Array> {
 function isNodeReadableLike(body: object): body is NodeJS.ReadableStream {
   return (
     typeof (body as NodeJS.ReadableStream).pipe === 'function' &&
+    typeof (body as NodeJS.ReadableStream).pause === 'function' &&
     typeof (body as NodeJS.ReadableStream).on === 'function'
   );
 }
 
 /**
- * Pipes `source` into the response: `pipe()` stops reading while `res.write()` returns false and resumes on
- * 'drain', so a slow client costs at most the socket's and the response's highWaterMark. A client that leaves
- * destroys the source; a failing source destroys the response (its status line is out). Settles once either is
- * over. (`stream.pipeline` would do the same with an AbortController and an AbortError per response.)
+ * Streams `source` into the response with `@weft/streams`: the response is wrapped with `fromNodeWritable`, which
+ * waits for `'drain'` whenever `res.write()` returns false, and `pipeline` reads the source only as fast as that
+ * lets it, so a slow client costs at most the highWaterMarks of the source, the wrapper and the socket. A client
+ * that leaves destroys the source; a failing source destroys the response (its status line is out already).
+ * Settles (never rejects) once either is over.
  */
-function stream(res: ServerResponse, source: Readable): Promise<void> {
-  return new Promise<void>((resolve) => {
-    let settled = false;
-    const settle = () => {
-      if (settled) return;
-      settled = true;
-      source.off('error', onSourceError);
-      res.off('close', onClose);
-      res.off('finish', settle);
-      resolve();
-    };
-    const onSourceError = (error: Error) => {
-      source.unpipe(res);
-      if (!res.destroyed) res.destroy(error);
-      settle();
-    };
-    const onClose = () => {
-      if (!res.writableFinished) source.destroy();
-      settle();
-    };
-    source.on('error', onSourceError);
-    res.on('close', onClose);
-    res.on('finish', settle);
-    source.pipe(res);
+function stream(res: ServerResponse, source: StreamSource): Promise<void> {
+  return pipeline(source, fromNodeWritable<Uint8Array | string>(res)).then(undefined, () => {
+    if (!res.destroyed) res.destroy();
   });
 }
 

@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import { toMermaid } from '@weft/fsm';
+import { Readable as WeftReadable } from '@weft/streams';
 import { describe, expect, it } from 'vitest';
 import { HttpError } from './errors';
 import { lifecycleMachine } from './lifecycle';
@@ -209,11 +210,12 @@ describe('responses', () => {
     ]);
   });
 
-  it('sends strings, bytes, JSON, Node streams, Web streams and async iterables', async () => {
+  it('sends strings, bytes, JSON, Node streams, @weft/streams, Web streams and async iterables', async () => {
     const app = testApp();
     app.get('/text', (ctx) => ctx.send('hi'));
     app.get('/bytes', (ctx) => ctx.send(Buffer.from([1, 2, 3])));
     app.get('/node', () => Readable.from([Buffer.from('a'), Buffer.from('b')]));
+    app.get('/weft', (ctx) => ctx.send(WeftReadable.from(['we', Buffer.from('ft')])));
     app.get('/web', (ctx) => {
       ctx.set('content-type', 'text/plain');
       ctx.send(
@@ -245,6 +247,7 @@ describe('responses', () => {
     const node = await fetch(`${base}/node`);
     expect(node.headers.get('transfer-encoding')).toBe('chunked');
     expect(await node.text()).toBe('ab');
+    expect(await (await fetch(`${base}/weft`)).text()).toBe('weft');
     expect(await (await fetch(`${base}/web`)).text()).toBe('web');
     expect(await (await fetch(`${base}/iter`)).text()).toBe('iter');
     expect((await fetch(`${base}/empty`)).status).toBe(204);

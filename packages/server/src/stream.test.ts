@@ -3,6 +3,7 @@ import { connect } from 'node:net';
 import { Readable } from 'node:stream';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { Readable as WeftReadable } from '@weft/streams';
 import { expect, it } from 'vitest';
 import { start, testApp } from './test-helpers';
 
@@ -114,3 +115,43 @@ it('destroys the source and aborts ctx.signal when the client leaves during a st
   await expect.poll(() => app.inflight).toBe(0);
   expect(reason).toMatchObject({ reason: 'disconnect' });
 });
+
+it('reads a @weft/streams body only as fast as a slow client takes it, and destroys it when the client leaves', async () => {
+  const chunkBytes = 64 * 1024;
+  let produced = 0;
+  let received = 0;
+  let maxAhead = 0;
+  let destroyed = false;
+  const app = testApp();
+  app.get('/weft', (ctx) => {
+    ctx.send(
+      new WeftReadable<Buffer>({
+        bytes: true,
+        read() {
+          produced += chunkBytes;
+          maxAhead = Math.max(maxAhead, produced - received);
+          this.push(Buffer.alloc(chunkBytes, 7));
+        },
+        destroy() {
+          destroyed = true;
+        },
+      }),
+    );
+  });
+  const { port } = new URL(await start(app));
+  const socket = connect(Number(port), '127.0.0.1');
+  await once(socket, 'connect');
+  socket.on('data', (chunk: Buffer) => {
+    received += chunk.length;
+    socket.pause();
+    setTimeout(() => socket.resume(), 1);
+  });
+  socket.write('GET /weft HTTP/1.1\r\nHost: test\r\n\r\n');
+  await expect.poll(() => received, { timeout: 10_000 }).toBeGreaterThan(8 * 1024 * 1024);
+  // The endless source never got more than the buffers' worth (the kernel's socket buffers are most of it) ahead of
+  // what the client had read; without backpressure it would have produced gigabytes by now.
+  expect(maxAhead).toBeLessThan(16 * 1024 * 1024);
+  socket.destroy();
+  await expect.poll(() => destroyed).toBe(true);
+  await expect.poll(() => app.inflight).toBe(0);
+}, 20_000);
