@@ -85,6 +85,7 @@ const recorders: Record<string, Recorder> = {
   bus: vitestProject('bus', 'Redis Streams publish+deliver against a bare loop and BullMQ'),
   'streams-cpu': script('packages/streams/bench/cpu.ts', 'streams CPU time against node:stream, streamx, minipass'),
   'fsm-heap': script('packages/fsm/bench/heap.ts', 'heap per started actor', ['--expose-gc']),
+  'fsm-size': script('packages/fsm/bench/size.ts', 'bundle size of @weft/fsm and xstate (build @weft/fsm first)'),
   'breaker-heap': script('packages/breaker/bench/heap.ts', 'heap per breaker', ['--expose-gc']),
   'ratelimit-memory': script(
     'packages/ratelimit/bench/memory-interleaved.ts',

@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { type BenchEntry, benchResults, jsonTarget, writeBenchResults } from '../../../tools/bench/results';
 
 // esbuild is not a dependency of this package; borrow the copy tsup (a root dev dependency) brings.
 interface EsbuildLike {
@@ -37,12 +38,19 @@ export async function bundle(names: string, from: string, mode: string, external
 
 const kb = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KB`;
 
+const sizes: BenchEntry[] = [];
+
 async function row(label: string, names: string, from: string, external: string[]): Promise<void> {
   const cells: string[] = [];
+  const entry: BenchEntry = { name: label };
   for (const mode of ['development', 'production']) {
     const code = await bundle(names, from, mode, external);
-    cells.push(`${mode} ${kb(code.length)} min, ${kb(gzipSync(code, { level: 9 }).length)} min+gz`);
+    const gzipped = gzipSync(code, { level: 9 }).length;
+    cells.push(`${mode} ${kb(code.length)} min, ${kb(gzipped)} min+gz`);
+    entry[`${mode}Min`] = code.length;
+    entry[`${mode}MinGzip`] = gzipped;
   }
+  sizes.push(entry);
   console.log(`${label.padEnd(44)} ${cells.join(' | ')}`);
 }
 
@@ -58,4 +66,9 @@ if (process.argv.includes('--print')) {
   // xstate is a dev dependency of this package, resolved by name like an application would.
   await row('xstate: createMachine, createActor, assign', CORE, 'xstate', []);
   await row('xstate: every export', '*', 'xstate', []);
+  const json = jsonTarget();
+  if (json !== undefined) {
+    const command = 'pnpm build --filter @weft/fsm && node --import tsx packages/fsm/bench/size.ts';
+    writeBenchResults(json, benchResults(command, [{ name: 'bundle size (bytes)', benchmarks: sizes }]));
+  }
 }
