@@ -16,8 +16,12 @@ const SOCKETS = 2_000;
 const HEADERS_MS = 10_000;
 /** The normal client: a fixed rate over a few keep-alive connections. */
 const PROBE = { rate: 400, connections: 8, seconds: 6 };
-/** Measurement cycles (baseline, attack, baseline) at most: a second one only if the first is over 2x. */
-const ATTEMPTS = 2;
+/**
+ * Measurement cycles (baseline, attack, baseline) at most: another only while the last was over 2x. The first cycle
+ * meets a cold gateway (its first 2,000 sockets: heap growth, code not yet optimised) and is often the worst; every
+ * cycle's figures are reported.
+ */
+const ATTEMPTS = 3;
 
 interface Slow {
   socket: Socket;
@@ -108,7 +112,7 @@ export const slowloris: Scenario = {
   title: 'Slowloris',
   load: `${count(SOCKETS)} sockets held for ≈ 16 s, each sending a header byte per second; a normal client at ${PROBE.rate} req/s; sockets opened over ${HEADERS_MS / 1000} s`,
   faults: `headers never finish; the default headers timeout (${HEADERS_MS / 1000} s)`,
-  budgetMs: 150_000,
+  budgetMs: 200_000,
   async run(ctx) {
     const gateway = await startGateway(ctx, {
       rateLimit: { limit: 100_000, windowMs: 1_000 },
@@ -162,8 +166,9 @@ export const slowloris: Scenario = {
     const timedOut = closed.filter((s) => s.reply.startsWith('HTTP/1.1 408'));
     const refused = sockets.filter((s) => !s.connected).length;
     const early = lifetimes.filter((t) => t < HEADERS_MS - 100).length;
-    // The gateway checks header deadlines every quarter of the timeout (Node's connectionsCheckingInterval).
-    const limit = HEADERS_MS * 1.25 + 500;
+    // The gateway checks header deadlines every second (Node's connectionsCheckingInterval), so a socket is cut
+    // off at most a second after its deadline; half a second more for this shared machine.
+    const limit = HEADERS_MS + 1_500;
     const late = lifetimes.filter((t) => t > limit).length;
     const longest = lifetimes.reduce((a, b) => Math.max(a, b), 0);
     ctx.figure(
@@ -200,7 +205,7 @@ export const slowloris: Scenario = {
       `${count(during?.count ?? 0)} answers, statuses ${JSON.stringify(during?.statuses)}, ${during?.errors} errors`,
     );
     ctx.check(
-      `its p99 stays within 2x of its baseline (a second cycle only if the first is over)`,
+      `its p99 stays within 2x of its baseline (another cycle, up to ${ATTEMPTS}, only while they are over)`,
       ratio <= 2,
       attempts.join('; '),
     );
