@@ -59,4 +59,26 @@ describe('checkPackage', () => {
       expect.stringMatching(/deep import "@weft\/a\/src\/y"/),
     ]);
   });
+
+  it('lets tests and test-*.ts support files, and only them, use the shared test support', () => {
+    const support = join(root, 'testing');
+    mkdirSync(support, { recursive: true });
+    const e = fakePackage(
+      root,
+      '@weft/e',
+      {},
+      {
+        'x.test.ts': "import { startRedisServer } from '../../testing/redis-server';\n",
+        'test-redis.ts': "import { startRedisServer } from '../../testing/redis-server';\n",
+        'index.ts': "import { startRedisServer } from '../../testing/redis-server';\n",
+      },
+    );
+    const problems = checkPackage(e, [a, e], support);
+    expect(problems).toEqual([
+      expect.objectContaining({
+        file: expect.stringMatching(/index\.ts$/),
+        message: expect.stringMatching(/relative import "..\/..\/testing\/redis-server" leaves @weft\/e/),
+      }),
+    ]);
+  });
 });

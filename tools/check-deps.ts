@@ -1,7 +1,8 @@
 /**
  * `pnpm lint` (second half): every `@weft/*` import in a package's src/ is declared in that package's package.json,
- * no package imports itself by name, and no package reaches into another package's files by a relative path.
- * Fails naming the file, the line and the import.
+ * no package imports itself by name, and no package reaches into another package's files by a relative path
+ * (tests and their `test-*.ts` support files may import the repo's shared test support, tools/testing/). Fails
+ * naming the file, the line and the import.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
@@ -32,8 +33,15 @@ function sourceFiles(dir: string): string[] {
 
 const importPattern = /(?:\bfrom\s+|\bimport\s*\(\s*|\bimport\s+|\brequire\s*\(\s*)['"]([^'"]+)['"]/g;
 
+/** Test files and their support files, which may use the shared test support. */
+const testFile = /(\.test\.tsx?|[\\/]test-[^\\/]*\.tsx?)$/;
+
 /** Checks one package's sources against its manifest and the other packages' folders. */
-export function checkPackage(pkg: WorkspacePackage, all: readonly WorkspacePackage[]): DepProblem[] {
+export function checkPackage(
+  pkg: WorkspacePackage,
+  all: readonly WorkspacePackage[],
+  testSupportDir = join(repoRoot, 'tools', 'testing'),
+): DepProblem[] {
   const problems: DepProblem[] = [];
   const declared = new Set([
     ...Object.keys(pkg.manifest.dependencies ?? {}),
@@ -67,7 +75,9 @@ export function checkPackage(pkg: WorkspacePackage, all: readonly WorkspacePacka
         } else if (spec.startsWith('.')) {
           const target = resolve(dirname(file), spec);
           const rel = relative(pkg.dir, target);
-          if (rel.startsWith('..') || rel.split(sep)[0] === '..') {
+          const support = relative(testSupportDir, target);
+          const isSupport = !support.startsWith('..') && testFile.test(file);
+          if (!isSupport && (rel.startsWith('..') || rel.split(sep)[0] === '..')) {
             problems.push({
               ...where,
               message: `relative import "${spec}" leaves ${pkg.name}; import the package by name`,

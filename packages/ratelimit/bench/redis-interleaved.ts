@@ -22,15 +22,15 @@ import {
   withoutJson,
   writeBenchResults,
 } from '../../../tools/bench/results';
+import { startRedisServer } from '../../../tools/testing/redis-server';
 import { type Algorithm, RateLimiter, RedisStore } from '../src/index';
-import { startRedis } from '../src/test-redis';
 
 const CONSUMES = 2_000;
 const ROUNDS = Number(withoutJson(process.argv.slice(2))[0] ?? 5);
 const CONCURRENCIES = [1, 64];
 const RLF = 'rate-limiter-flexible RateLimiterRedis';
 
-const redis = await startRedis();
+const redis = await startRedisServer();
 const clients: Redis[] = [];
 function client(): Redis {
   const c = new Redis(redis.url, { enableOfflineQueue: true });

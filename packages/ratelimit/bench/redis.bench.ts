@@ -10,14 +10,14 @@
 import { Redis } from 'ioredis';
 import { RateLimiterRedis } from 'rate-limiter-flexible';
 import { afterAll, bench, describe } from 'vitest';
+import { startRedisServer } from '../../../tools/testing/redis-server';
 import { type Algorithm, RateLimiter, RedisStore } from '../src/index';
-import { startRedis } from '../src/test-redis';
 
 const CONSUMES = 2_000;
 const KEYS = Array.from({ length: 1_000 }, (_, i) => `client-${i}`);
 const options = { time: 1_000, warmupTime: 200, warmupIterations: 2 };
 
-const redis = await startRedis();
+const redis = await startRedisServer();
 const clients: Redis[] = [];
 function client(): Redis {
   const c = new Redis(redis.url, { enableOfflineQueue: true });

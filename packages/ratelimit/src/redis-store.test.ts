@@ -4,12 +4,12 @@ import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RedisServer, startRedisServer } from '../../../tools/testing/redis-server';
 import type { RateLimitStoreError } from './errors';
 import type { Algorithm } from './policy';
 import { RateLimiter } from './rate-limiter';
 import { ioredisAdapter, nodeRedisAdapter, RedisStore } from './redis-store';
 import { limitArb, opsArb, replay } from './test-models';
-import { startRedis, type TestRedis } from './test-redis';
 
 interface Client {
   store(prefix?: string): RedisStore;
@@ -50,10 +50,10 @@ const HOUR = 3_600_000;
 // Deadlines for tests that are not about failure: a busy CI machine must not turn them into onStoreError.
 const patient = { storeTimeoutMs: 5_000 } as const;
 
-let redis: TestRedis;
+let redis: RedisServer;
 let admin: Redis;
 beforeAll(async () => {
-  redis = await startRedis();
+  redis = await startRedisServer();
   admin = new Redis(redis.url);
 });
 afterAll(async () => {
@@ -364,7 +364,7 @@ describe.each(Object.keys(clients))('RedisStore with %s', (kind) => {
   });
 
   it('applies onStoreError within storeTimeoutMs while Redis is down, and recovers when it is back', async () => {
-    const own = await startRedis();
+    const own = await startRedisServer();
     try {
       const client = await clients[kind]!(own.url);
       open.push(client);

@@ -1,9 +1,10 @@
 import { createBus, type Envelope, memoryTransport } from '@weft/bus';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RedisServer, startRedisServer } from '../../../tools/testing/redis-server';
 import type { BreakerStateMessage, RequestLimitedMessage } from './bus';
 import { proxy } from './proxy';
 import { createServer } from './server';
-import { start, startRedis, type TestRedis, testApp } from './test-helpers';
+import { start, testApp } from './test-helpers';
 
 /** Resolves with the first `count` envelopes `subscribe` delivers. */
 function collect<T>(count: number) {
@@ -101,9 +102,9 @@ describe('app.bus (memory transport)', () => {
 });
 
 describe('app.bus (Redis transports)', () => {
-  let redis: TestRedis;
+  let redis: RedisServer;
   beforeAll(async () => {
-    redis = await startRedis();
+    redis = await startRedisServer();
   });
   afterAll(async () => {
     await redis?.stop();

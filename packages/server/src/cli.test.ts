@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRedis } from './test-helpers';
+import { startRedisServer } from '../../../tools/testing/redis-server';
 
 const cli = join(import.meta.dirname, 'cli.ts');
 const children: ChildProcess[] = [];
@@ -268,7 +268,7 @@ describe('weft CLI', () => {
   });
 
   it('runs the demo with a Redis bus and a demo-subscriber that prints its request.limited events', async () => {
-    const redis = await startRedis();
+    const redis = await startRedisServer();
     try {
       const subscriber = weft('demo-subscriber', '--redis', redis.url);
       await subscriber.waitFor(/subscribed to request\.limited and breaker\.stateChange/);

@@ -1,11 +1,12 @@
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, start, startRedis, type TestRedis, testApp } from './test-helpers';
+import { type RedisServer, startRedisServer } from '../../../tools/testing/redis-server';
+import { freePort, start, testApp } from './test-helpers';
 
-let redis: TestRedis;
+let redis: RedisServer;
 
 beforeAll(async () => {
-  redis = await startRedis();
+  redis = await startRedisServer();
 });
 afterAll(async () => {
   await redis?.stop();
@@ -55,7 +56,7 @@ describe('rate limiting with a Redis store', () => {
   });
 
   it('lets requests through and reports the error when Redis goes away', async () => {
-    const own = await startRedis();
+    const own = await startRedisServer();
     const app = testApp({
       rateLimit: { limit: 1, windowMs: 60_000, store: { redis: own.url }, storeTimeoutMs: 2_000 },
     });

@@ -1,6 +1,4 @@
 // Shared by the tests only (not exported from the package).
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { afterEach } from 'vitest';
 import type { ServerOptions } from './options';
@@ -32,45 +30,4 @@ export async function freePort(): Promise<number> {
   const { port } = server.address() as AddressInfo;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
-}
-
-/** A real redis-server on a free port of 127.0.0.1, without persistence. */
-export interface TestRedis {
-  readonly url: string;
-  stop(): Promise<void>;
-}
-
-/** Starts `redis-server` and resolves once it accepts connections (within 10 s). */
-export async function startRedis(): Promise<TestRedis> {
-  const port = await freePort();
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const exited = once(child, 'exit');
-  await new Promise<void>((resolve, reject) => {
-    let output = '';
-    const timer = setTimeout(() => reject(new Error(`redis-server did not start on port ${port} within 10 s`)), 10_000);
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      output += chunk;
-      if (output.includes('Ready to accept connections')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    void exited.then(() => {
-      clearTimeout(timer);
-      reject(new Error(`redis-server exited before accepting connections: ${output}`));
-    });
-  });
-  child.stdout.resume();
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    stop: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGKILL');
-      await exited;
-    },
-  };
 }
