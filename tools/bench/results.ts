@@ -62,6 +62,15 @@ export function jsonTarget(argv: readonly string[] = process.argv): string | und
   return file;
 }
 
+/**
+ * What a benchmark script calls once it has its figures: writes them as the results of `command` to the file its
+ * `--json <file>` argument names, and does nothing when it was run without one.
+ */
+export function recordResults(command: string, groups: BenchGroup[], argv: readonly string[] = process.argv): void {
+  const file = jsonTarget(argv);
+  if (file !== undefined) writeBenchResults(file, benchResults(command, groups));
+}
+
 /** `argv` without `--json <file>`, for scripts that read positional arguments. */
 export function withoutJson(argv: readonly string[]): string[] {
   const at = argv.indexOf('--json');

@@ -1,5 +1,8 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type BenchResults, fromVitestReport, jsonTarget, withoutJson } from '../bench/results';
+import { type BenchResults, fromVitestReport, jsonTarget, recordResults, withoutJson } from '../bench/results';
 import { type ChartSpec, formatValue, renderChart, resolveChart, validateSpecs } from './charts';
 import { transitiveReduction } from './diagrams';
 import { scanHtml } from './html';
@@ -291,6 +294,17 @@ describe('bench results', () => {
       { name: 'x.bench.ts', benchmarks: [{ name: 'top', mean: 2 }] },
     ]);
     expect(() => fromVitestReport({} as never)).toThrow('vitest bench report: expected an object with a "files" array');
+  });
+
+  it('records results only when the script was given --json <file>', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'weft-results-')), 'nested', 'x.json');
+    const groups = [{ name: 'g', benchmarks: [{ name: 'weft', hz: 3 }] }];
+    recordResults('node x.ts', groups, ['node', 'x.ts']);
+    expect(existsSync(file)).toBe(false);
+    recordResults('node x.ts', groups, ['node', 'x.ts', '--json', file]);
+    const written = JSON.parse(readFileSync(file, 'utf8')) as BenchResults;
+    expect(written).toMatchObject({ command: 'node x.ts', node: process.version, groups });
+    expect(Number.isNaN(Date.parse(written.recorded))).toBe(false);
   });
 
   it("reads --json <file> from a script's arguments", () => {

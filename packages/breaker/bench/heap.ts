@@ -4,7 +4,7 @@
 // `--json <file>` also writes the figures as weft's bench results (`pnpm bench:record breaker-heap`).
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { benchResults, jsonTarget, writeBenchResults } from '../../../tools/bench/results';
+import { recordResults } from '../../../tools/bench/results';
 import { cockatielBreaker, opossumBreaker, weftBreaker, weftCountBreaker } from './peers';
 
 const COUNT = 20_000;
@@ -43,7 +43,6 @@ function measure(name: string): void {
   if (dispose !== undefined) for (const breaker of keep) dispose(breaker as never);
 }
 
-const json = jsonTarget();
 const only = process.argv[2];
 if (only !== undefined && only !== '--json') {
   measure(only);
@@ -56,8 +55,7 @@ if (only !== undefined && only !== '--json') {
     console.log(line);
     return JSON.parse(record as string) as { name: string; bytes: number };
   });
-  if (json !== undefined) {
-    const command = 'node --expose-gc --import tsx packages/breaker/bench/heap.ts';
-    writeBenchResults(json, benchResults(command, [{ name: `heap per breaker (${COUNT} kept alive)`, benchmarks }]));
-  }
+  recordResults('node --expose-gc --import tsx packages/breaker/bench/heap.ts', [
+    { name: `heap per breaker (${COUNT} kept alive)`, benchmarks },
+  ]);
 }

@@ -4,13 +4,7 @@
 // (`--json` also writes the figures as weft's bench results: `pnpm bench:record cluster-ipc`.)
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import {
-  type BenchGroup,
-  benchResults,
-  jsonTarget,
-  withoutJson,
-  writeBenchResults,
-} from '../../../tools/bench/results';
+import { type BenchGroup, recordResults, withoutJson } from '../../../tools/bench/results';
 
 const positional = withoutJson(process.argv.slice(2));
 const rounds = Number(positional[0] ?? 3);
@@ -54,9 +48,6 @@ for (const field of ['sequential', 'concurrent'] as const) {
     ],
   });
 }
-const json = jsonTarget();
-if (json !== undefined) {
-  const command = `pnpm exec tsx --conditions=source packages/cluster/bench/ipc.ts ${rounds} ${durationMs}`;
-  writeBenchResults(json, benchResults(`${command} (median of ${rounds} rounds)`, groups));
-}
+const command = `pnpm exec tsx --conditions=source packages/cluster/bench/ipc.ts ${rounds} ${durationMs}`;
+recordResults(`${command} (median of ${rounds} rounds)`, groups);
 console.log(`(median of ${rounds} rounds of ${durationMs} ms each)`);

@@ -2,7 +2,7 @@
 // (run from the repo root). Creates 100,000 started actors per library, keeps them alive, and divides
 // the heap growth by their number. `--json <file>` also writes the figures as weft's bench results
 // (`pnpm bench:record fsm-heap`).
-import { benchResults, jsonTarget, writeBenchResults } from '../../../tools/bench/results';
+import { recordResults } from '../../../tools/bench/results';
 import { robotService, weftActor, xstateActor, xstateStore } from './machines';
 
 const COUNT = 100_000;
@@ -33,11 +33,6 @@ perActor('@weft/fsm', weftActor);
 perActor('xstate v5', xstateActor);
 perActor('robot3', robotService);
 perActor('@xstate/store', xstateStore);
-const json = jsonTarget();
-if (json !== undefined) {
-  const command = 'node --expose-gc --import tsx packages/fsm/bench/heap.ts';
-  writeBenchResults(
-    json,
-    benchResults(command, [{ name: `heap per started actor (${COUNT} kept alive)`, benchmarks: measured }]),
-  );
-}
+recordResults('node --expose-gc --import tsx packages/fsm/bench/heap.ts', [
+  { name: `heap per started actor (${COUNT} kept alive)`, benchmarks: measured },
+]);

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { type BenchEntry, benchResults, jsonTarget, writeBenchResults } from '../../../tools/bench/results';
+import { type BenchEntry, recordResults } from '../../../tools/bench/results';
 
 // esbuild is not a dependency of this package; borrow the copy tsup (a root dev dependency) brings.
 interface EsbuildLike {
@@ -66,9 +66,7 @@ if (process.argv.includes('--print')) {
   // xstate is a dev dependency of this package, resolved by name like an application would.
   await row('xstate: createMachine, createActor, assign', CORE, 'xstate', []);
   await row('xstate: every export', '*', 'xstate', []);
-  const json = jsonTarget();
-  if (json !== undefined) {
-    const command = 'pnpm build --filter @weft/fsm && node --import tsx packages/fsm/bench/size.ts';
-    writeBenchResults(json, benchResults(command, [{ name: 'bundle size (bytes)', benchmarks: sizes }]));
-  }
+  recordResults('pnpm build --filter @weft/fsm && node --import tsx packages/fsm/bench/size.ts', [
+    { name: 'bundle size (bytes)', benchmarks: sizes },
+  ]);
 }

@@ -11,7 +11,7 @@
 import { systemClock } from '@weft/reactor';
 import { MemoryStore as ExpressMemoryStore } from 'express-rate-limit';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
-import { benchResults, jsonTarget, withoutJson, writeBenchResults } from '../../../tools/bench/results';
+import { recordResults, withoutJson } from '../../../tools/bench/results';
 import { type Algorithm, RateLimiter } from '../src/index';
 
 const KEYS = Array.from({ length: 10_000 }, (_, i) => `client-${i}`);
@@ -67,10 +67,9 @@ for (const [name, xs] of samples) {
   const m = median(xs);
   console.log(`  ${name.padEnd(62)} ${m.toFixed(0).padStart(5)} ms  (${(reference / m).toFixed(2)}x rlf)`);
 }
-const json = jsonTarget();
-if (json !== undefined) {
-  const benchmarks = [...samples].map(([name, xs]) => ({ name, medianMs: median(xs), runs: xs.length }));
-  const command = `pnpm exec tsx --conditions=source packages/ratelimit/bench/memory-interleaved.ts ${ROUNDS}`;
-  const group = `${CONSUMES.toLocaleString('en-US')} consumes over 10,000 keys (median of ${ROUNDS} interleaved rounds)`;
-  writeBenchResults(json, benchResults(command, [{ name: group, benchmarks }]));
-}
+recordResults(`pnpm exec tsx --conditions=source packages/ratelimit/bench/memory-interleaved.ts ${ROUNDS}`, [
+  {
+    name: `${CONSUMES.toLocaleString('en-US')} consumes over 10,000 keys (median of ${ROUNDS} interleaved rounds)`,
+    benchmarks: [...samples].map(([name, xs]) => ({ name, medianMs: median(xs), runs: xs.length })),
+  },
+]);

@@ -15,13 +15,7 @@
  */
 import { Redis } from 'ioredis';
 import { RateLimiterRedis } from 'rate-limiter-flexible';
-import {
-  type BenchGroup,
-  benchResults,
-  jsonTarget,
-  withoutJson,
-  writeBenchResults,
-} from '../../../tools/bench/results';
+import { type BenchGroup, recordResults, withoutJson } from '../../../tools/bench/results';
 import { startRedisServer } from '../../../tools/testing/redis-server';
 import { type Algorithm, RateLimiter, RedisStore } from '../src/index';
 
@@ -174,14 +168,8 @@ for (const [workloadName, { keys, contenders }] of workloads) {
   }
 }
 console.log(`store errors (fallbacks) during the run: ${storeErrors}`);
-const json = jsonTarget();
-if (json !== undefined) {
-  const command = `pnpm exec tsx --conditions=source packages/ratelimit/bench/redis-interleaved.ts ${ROUNDS}`;
-  writeBenchResults(
-    json,
-    benchResults(`${command} (medians of interleaved rounds, ${CONSUMES} consumes each)`, groups),
-  );
-}
+const command = `pnpm exec tsx --conditions=source packages/ratelimit/bench/redis-interleaved.ts ${ROUNDS}`;
+recordResults(`${command} (medians of interleaved rounds, ${CONSUMES} consumes each)`, groups);
 
 for (const c of clients) c.disconnect();
 await redis.stop();

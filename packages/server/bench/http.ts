@@ -17,13 +17,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer as createNodeServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import {
-  type BenchGroup,
-  benchResults,
-  jsonTarget,
-  withoutJson,
-  writeBenchResults,
-} from '../../../tools/bench/results';
+import { type BenchGroup, recordResults, withoutJson } from '../../../tools/bench/results';
 
 const servers = ['node:http', 'weft', 'weft+protection', 'fastify', 'koa', 'express', 'hono'] as const;
 const proxies = ['fastify-proxy', 'weft-proxy'] as const;
@@ -234,7 +228,6 @@ function entry(r: Row, base: Row): BenchGroup['benchmarks'][number] {
 if (process.argv[2] === 'serve') {
   await serve(process.argv[3] as Name, Number(process.argv[4]));
 } else {
-  const json = jsonTarget();
   const args = withoutJson(process.argv.slice(2));
   const command = `node --conditions=source --import tsx packages/server/bench/http.ts ${args.join(' ')}`.trim();
   const option = (flag: string) => {
@@ -263,10 +256,8 @@ if (process.argv[2] === 'serve') {
     print(proxied, proxied[0] as Row, 'fastify-proxy');
     groups.push({ name: 'proxy', benchmarks: proxied.map((r) => entry(r, proxied[0] as Row)) });
   }
-  if (json !== undefined) {
-    const how = `${roundCount} round(s) of ${seconds} s${rate > 0 ? ` at ${rate} req/s` : ''}, medians`;
-    writeBenchResults(json, benchResults(`${command} (${how})`, groups));
-  }
+  const how = `${roundCount} round(s) of ${seconds} s${rate > 0 ? ` at ${rate} req/s` : ''}, medians`;
+  recordResults(`${command} (${how})`, groups);
   console.log(
     `\n${roundCount} round(s) of ${seconds} s each${rate > 0 ? ` at ${rate} req/s offered` : ''}; medians; node ${process.version}`,
   );

@@ -2,7 +2,7 @@
 // on a busy shared machine this is steadier than wall time. Run:
 // node --import tsx --conditions=source packages/streams/bench/cpu.ts [--json <file>]
 // (`--json` also writes the figures as weft's bench results: `pnpm bench:record streams-cpu`.)
-import { type BenchGroup, benchResults, jsonTarget, writeBenchResults } from '../../../tools/bench/results';
+import { type BenchGroup, recordResults } from '../../../tools/bench/results';
 import { byteCases, type Case, OBJECTS, objectCases } from './cases';
 
 const ROUNDS = 7; // plus one warm-up round
@@ -40,8 +40,5 @@ for (const [title, cases] of groups) {
     }),
   });
 }
-const json = jsonTarget();
-if (json !== undefined) {
-  const command = 'node --import tsx --conditions=source packages/streams/bench/cpu.ts';
-  writeBenchResults(json, benchResults(`${command} (median CPU ms of ${ROUNDS} interleaved rounds)`, recorded));
-}
+const command = 'node --import tsx --conditions=source packages/streams/bench/cpu.ts';
+recordResults(`${command} (median CPU ms of ${ROUNDS} interleaved rounds)`, recorded);
