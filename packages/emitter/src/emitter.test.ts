@@ -102,6 +102,25 @@ describe('Emitter: registration and emit', () => {
   });
 });
 
+describe('Emitter: listenerAdded, the hook for subclasses', () => {
+  it('runs after every way of adding a listener, and not for a registration whose signal already aborted', () => {
+    const added: PropertyKey[] = [];
+    class Watched extends Emitter<{ a: []; b: []; c: []; d: []; e: [] }> {
+      protected override listenerAdded(eventName: PropertyKey): void {
+        added.push(eventName);
+        // The listener is in place when the hook runs.
+        expect(this.listenerCount(eventName as 'a')).toBeGreaterThan(0);
+      }
+    }
+    const e = new Watched();
+    const noop = () => {};
+    e.on('a', noop).addListener('b', noop).once('c', noop).prependListener('d', noop).prependOnceListener('e', noop);
+    e.on('a', noop);
+    e.on('a', noop, { signal: AbortSignal.abort() });
+    expect(added).toEqual(['a', 'b', 'c', 'd', 'e', 'a']);
+  });
+});
+
 describe('Emitter: the listener set is fixed when emit starts', () => {
   it('still calls a listener removed by an earlier listener during the same emit, but not in the next', () => {
     const e = new Emitter<Events>();

@@ -660,21 +660,30 @@ export class Emitter<Events extends Record<string, unknown[]> = Record<string, u
       events = this._events;
     }
     const existing = events[type];
-    if (existing !== undefined) return this._append(type, existing, stored, prepend);
-    if (this._vacant !== undefined) events = this._reuse(type);
-    events[type] = stored;
-    this._eventsCount++;
+    if (existing !== undefined) this._append(type, existing, stored, prepend);
+    else {
+      if (this._vacant !== undefined) events = this._reuse(type);
+      events[type] = stored;
+      this._eventsCount++;
+    }
+    this.listenerAdded(type);
     return this;
   }
 
-  private _append(type: EventKey, existing: Slot, entry: Entry, prepend: boolean): this {
+  /**
+   * Called after a listener was added to `eventName` by any of `on`, `addListener`, `once`, `prependListener` or
+   * `prependOnceListener`. Does nothing; a subclass overrides it to react to listeners (a stream starts flowing
+   * when a `'data'` listener is added) without overriding each of those methods.
+   */
+  protected listenerAdded(_eventName: PropertyKey): void {}
+
+  private _append(type: EventKey, existing: Slot, entry: Entry, prepend: boolean): void {
     const next =
       Array.isArray(existing) && typeof entry === 'function'
         ? (copyWith(existing, entry, prepend) as Fn[])
         : withEntry(existing, entry, prepend);
     this._events[type] = next;
     this._checkMax(type, Array.isArray(next) ? next.length : next.entries.length);
-    return this;
   }
 
   // What to store for a registration with options; undefined when the signal already aborted.

@@ -120,6 +120,19 @@ describe('Readable flowing mode', () => {
     expect(seen).toHaveLength(100);
   });
 
+  it('a data listener added by any method starts flowing (on, once, prependListener, prependOnceListener)', async () => {
+    for (const method of ['on', 'once', 'prependListener', 'prependOnceListener'] as const) {
+      const source = Readable.from([1, 2, 3]);
+      const seen: number[] = [];
+      source[method]('data', (value: number) => void seen.push(value));
+      await flush();
+      expect({ method, seen }).toEqual({
+        method,
+        seen: method.includes('Once') || method === 'once' ? [1] : [1, 2, 3],
+      });
+    }
+  });
+
   it('a data listener added after pause() does not resume', async () => {
     const source = Readable.from([1, 2, 3]);
     source.pause();

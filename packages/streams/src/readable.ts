@@ -1,12 +1,4 @@
-import {
-  AbortError,
-  type AnyListener,
-  Emitter,
-  type EventArgs,
-  type EventMapOf,
-  type Listener,
-  type ListenerOptions,
-} from '@weft/emitter';
+import { AbortError, Emitter } from '@weft/emitter';
 import { Core, type DestroyHook, type Host } from './core';
 import { iterableSource, type ReadableSource } from './from';
 import { type PipeDestination, ReadSide } from './read-side';
@@ -192,40 +184,9 @@ export class Readable<T> extends Emitter<ReadableEvents<T>> {
     return iterator;
   }
 
-  /** Adds a listener; a `'data'` listener starts flowing mode unless `pause()` was called. */
-  override on<K extends keyof EventMapOf<ReadableEvents<T>>>(
-    eventName: K,
-    listener: Listener<EventArgs<ReadableEvents<T>, K>>,
-    options?: ListenerOptions,
-  ): this;
-  override on(eventName: PropertyKey, listener: AnyListener, options?: ListenerOptions): this {
-    super.on(eventName as 'data', listener as () => void, options);
+  /** A `'data'` listener, however added (`on`, `once`, `prepend…`), starts flowing mode unless `pause()` was called. */
+  protected override listenerAdded(eventName: PropertyKey): void {
     if (eventName === 'data') this.#side.onDataListener();
-    return this;
-  }
-
-  /** Same as {@link Readable.on}. */
-  override addListener<K extends keyof EventMapOf<ReadableEvents<T>>>(
-    eventName: K,
-    listener: Listener<EventArgs<ReadableEvents<T>, K>>,
-    options?: ListenerOptions,
-  ): this;
-  override addListener(eventName: PropertyKey, listener: AnyListener, options?: ListenerOptions): this {
-    super.addListener(eventName as 'data', listener as () => void, options);
-    if (eventName === 'data') this.#side.onDataListener();
-    return this;
-  }
-
-  /** Adds a one-time listener; a `'data'` listener starts flowing mode unless `pause()` was called. */
-  override once<K extends keyof EventMapOf<ReadableEvents<T>>>(
-    eventName: K,
-    listener: Listener<EventArgs<ReadableEvents<T>, K>>,
-    options?: ListenerOptions,
-  ): this;
-  override once(eventName: PropertyKey, listener: AnyListener, options?: ListenerOptions): this {
-    super.once(eventName as 'data', listener as () => void, options);
-    if (eventName === 'data') this.#side.onDataListener();
-    return this;
   }
 
   /** Whether reading can still produce chunks (not ended, not destroyed). */

@@ -31,6 +31,15 @@ describe('Transform', () => {
     expect(await collect(t)).toEqual(['1', '3', 'three', 'done']);
   });
 
+  it('starts flowing when a data listener is prepended', async () => {
+    const t = new PassThrough<number>();
+    const seen: number[] = [];
+    t.prependListener('data', (n) => void seen.push(n));
+    t.end(7);
+    await finished(t);
+    expect(seen).toEqual([7]);
+  });
+
   it('waits for an async transform before the next chunk, preserving order', async () => {
     let active = 0;
     let maxActive = 0;

@@ -1,11 +1,4 @@
-import {
-  type AnyListener,
-  Emitter,
-  type EventArgs,
-  type EventMapOf,
-  type Listener,
-  type ListenerOptions,
-} from '@weft/emitter';
+import { Emitter } from '@weft/emitter';
 import { Core, type Host, isThenable } from './core';
 import { exposeWriteSide } from './internal';
 import { type PipeDestination, ReadSide } from './read-side';
@@ -241,40 +234,9 @@ export class Transform<I, O> extends Emitter<TransformEvents<O>> {
     return this;
   }
 
-  /** Adds a listener; a `'data'` listener starts flowing mode unless `pause()` was called. */
-  override on<K extends keyof EventMapOf<TransformEvents<O>>>(
-    eventName: K,
-    listener: Listener<EventArgs<TransformEvents<O>, K>>,
-    options?: ListenerOptions,
-  ): this;
-  override on(eventName: PropertyKey, listener: AnyListener, options?: ListenerOptions): this {
-    super.on(eventName as 'data', listener as () => void, options);
+  /** A `'data'` listener, however added (`on`, `once`, `prepend…`), starts flowing mode unless `pause()` was called. */
+  protected override listenerAdded(eventName: PropertyKey): void {
     if (eventName === 'data') this.#read.onDataListener();
-    return this;
-  }
-
-  /** Same as {@link Transform.on}. */
-  override addListener<K extends keyof EventMapOf<TransformEvents<O>>>(
-    eventName: K,
-    listener: Listener<EventArgs<TransformEvents<O>, K>>,
-    options?: ListenerOptions,
-  ): this;
-  override addListener(eventName: PropertyKey, listener: AnyListener, options?: ListenerOptions): this {
-    super.addListener(eventName as 'data', listener as () => void, options);
-    if (eventName === 'data') this.#read.onDataListener();
-    return this;
-  }
-
-  /** Adds a one-time listener; a `'data'` listener starts flowing mode unless `pause()` was called. */
-  override once<K extends keyof EventMapOf<TransformEvents<O>>>(
-    eventName: K,
-    listener: Listener<EventArgs<TransformEvents<O>, K>>,
-    options?: ListenerOptions,
-  ): this;
-  override once(eventName: PropertyKey, listener: AnyListener, options?: ListenerOptions): this {
-    super.once(eventName as 'data', listener as () => void, options);
-    if (eventName === 'data') this.#read.onDataListener();
-    return this;
   }
 
   /** Whether `write()` is still accepted. */
