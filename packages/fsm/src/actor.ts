@@ -1,7 +1,16 @@
 import { type Clock, systemClock, type TimerHandle } from '@weft/reactor';
 import { DELAY, type Delay, type StateNode } from './compile';
 import { expected } from './errors';
-import { checkEvent, type ExecutableAction, MachineSnapshot, nodeOf, StateMachine, withStatus } from './machine';
+import {
+  checkEvent,
+  type ExecutableAction,
+  MachineSnapshot,
+  nodeOf,
+  StateMachine,
+  selectFor,
+  step,
+  withStatus,
+} from './machine';
 import type { EventObject, PersistedDelay, PersistedSnapshot } from './types';
 
 /** Options of {@link createActor}. */
@@ -24,16 +33,13 @@ export interface ActorOptions<TContext, TValue extends string> {
 /** A listener of {@link Actor.subscribe}. */
 export type SnapshotListener<TContext, TValue extends string> = (snapshot: MachineSnapshot<TContext, TValue>) => void;
 
-/** A pending delayed transition and what is left of it. */
-interface PausedDelay {
-  readonly delay_: Delay;
-  readonly left_: number;
-}
-
-/** A scheduled delayed transition. */
+/**
+ * A delayed transition: scheduled (`at_` is its deadline on the clock), or pending without a timer (`at_` is the
+ * time left; before `start()` and after `stop()`).
+ */
 interface Timer {
   readonly delay_: Delay;
-  readonly deadline_: number;
+  readonly at_: number;
   handle_?: TimerHandle;
 }
 
@@ -52,12 +58,12 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
   #busy = true;
   #queue: EventObject[] | null = null;
   #listeners: SnapshotListener<TContext, TValue>[] | null = null;
-  #timers: Timer[] | null = null;
   /**
-   * Delays to schedule on start (a restored actor), or what remained of them when stopped. `null` for a fresh
-   * actor: it schedules the delays of its initial states and runs the initial entry actions on start.
+   * The delayed transitions: scheduled while running; before `start()` those of a restored snapshot, after
+   * `stop()` what remained of them. `null` for a fresh actor before start (it schedules the delays of its initial
+   * states and runs the initial entry actions on start) and while running without timers.
    */
-  #paused: PausedDelay[] | null = null;
+  #timers: Timer[] | null = null;
 
   /** @internal */
   constructor(machine: StateMachine<TContext, TEvent, TValue>, options: ActorOptions<TContext, TValue>) {
@@ -67,7 +73,7 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
     let snapshot = machine.initialSnapshot;
     if (given !== undefined) {
       snapshot = machine.resolveSnapshot(given);
-      this.#paused = restoreDelays(nodeOf(snapshot), given, options.elapsedMs ?? 0);
+      this.#timers = restoreDelays(nodeOf(snapshot), given, options.elapsedMs ?? 0);
       if (snapshot.status === 'stopped') snapshot = withStatus(snapshot, 'active');
     }
     this.#snapshot = snapshot;
@@ -79,12 +85,12 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
    */
   start(): this {
     if (this.#started) return this;
-    const fresh = this.#paused === null;
-    const delays = this.#pending();
+    const fresh = this.#timers === null;
+    const pending = this.#pending();
     this.#started = true;
-    this.#paused = null;
+    this.#timers = null;
     if (this.#snapshot.status === 'active') {
-      for (const d of delays) this.#schedule(d.delay_, d.left_);
+      for (const t of pending) this.#schedule(t.delay_, t.at_);
       if (fresh) this.#run(this.machine.initialActions as readonly ExecutableAction<unknown, EventObject>[]);
     }
     this.#busy = false;
@@ -133,8 +139,9 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
   stop(): void {
     const snapshot = this.#snapshot;
     if (snapshot.status === 'stopped') return;
-    this.#paused = this.#pending();
-    this.#cancel(null);
+    const pending = this.#pending();
+    this.#cancel(-1);
+    this.#timers = pending;
     this.#started = true;
     this.#busy = false;
     this.#queue = null;
@@ -152,7 +159,7 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
   /** True if `event` would take a transition now (guards are evaluated; nothing runs). */
   can(event: TEvent): boolean {
     checkEvent(event);
-    return this.machine.select_(this.#snapshot, event) !== null;
+    return selectFor(this.#snapshot, event) !== null;
   }
 
   /**
@@ -161,22 +168,20 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
    */
   getPersistedSnapshot(): PersistedSnapshot<TContext, TValue> {
     const delayed = this.#pending().map(
-      ({ delay_: d, left_: remainingMs }): PersistedDelay => ({ state: d.state_, delayMs: d.ms_, remainingMs }),
+      ({ delay_: d, at_: remainingMs }): PersistedDelay => ({ state: d.state_, delayMs: d.ms_, remainingMs }),
     );
     // The snapshot's own fields are value, context and status (its state node is private).
     return { ...this.#snapshot, delayed };
   }
 
-  /** The pending delayed transitions with their remaining time: running, paused, or not started yet. */
-  #pending(): PausedDelay[] {
-    const timers = this.#timers;
-    if (timers !== null) {
-      const now = this.#clock.now();
-      return timers.map((t) => ({ delay_: t.delay_, left_: Math.max(0, t.deadline_ - now) }));
-    }
-    return (
-      this.#paused ?? (this.#started || this.#snapshot.status !== 'active' ? [] : activeDelays(nodeOf(this.#snapshot)))
-    );
+  /** The pending delayed transitions with their remaining time: scheduled, paused, or not started yet. */
+  #pending(): Timer[] {
+    const running = this.#started && this.#snapshot.status === 'active';
+    const now = running ? this.#clock.now() : 0;
+    const timers =
+      this.#timers ??
+      (this.#started ? [] : delaysBelow(nodeOf(this.#snapshot), -1).map((d) => ({ delay_: d, at_: d.ms_ })));
+    return timers.map((t) => ({ delay_: t.delay_, at_: Math.max(0, t.at_ - now) }));
   }
 
   /** Handles `first` and then what was queued meanwhile; queues it if busy, ignores it unless active. */
@@ -200,30 +205,26 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
   }
 
   #handle(event: EventObject): void {
-    const machine = this.machine;
     const previous = this.#snapshot;
-    const next = machine.step_(previous, event);
-    const step = machine.last_;
-    const actions = step.actions_;
-    if (step.exited_.length !== 0) for (const node of step.exited_) this.#cancel(node);
-    if (step.entered_.length !== 0) {
-      for (const node of step.entered_) for (const delay of node.after_ as Delay[]) this.#schedule(delay, delay.ms_);
-    }
+    const { next_: next, actions_: actions, domain_: domain } = step(previous, event);
     this.#snapshot = next;
-    if (next.status === 'done') this.#cancel(null);
+    if (domain !== null) {
+      // Cancel the delays of the states exited, schedule those of the states entered.
+      const depth = domain.path_.length;
+      this.#cancel(depth);
+      for (const delay of delaysBelow(nodeOf(next), depth)) this.#schedule(delay, delay.ms_);
+    }
+    if (next.status === 'done') this.#cancel(-1);
     if (actions !== null) this.#run(actions);
     if (next !== previous) notify(this.#listeners, next);
   }
 
   #run(actions: readonly ExecutableAction<unknown, EventObject>[]): void {
-    for (let i = 0; i < actions.length; i++) {
-      const a = actions[i] as ExecutableAction<unknown, EventObject>;
-      a.action(a.context, a.event);
-    }
+    for (const a of actions) a.action(a.context, a.event);
   }
 
   #schedule(delay: Delay, ms: number): void {
-    const timer: Timer = { delay_: delay, deadline_: this.#clock.now() + ms };
+    const timer: Timer = { delay_: delay, at_: this.#clock.now() + ms };
     timer.handle_ = this.#clock.setTimeout(() => {
       const timers = this.#timers;
       const index = timers?.indexOf(timer) ?? -1;
@@ -235,18 +236,14 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
     this.#timers.push(timer);
   }
 
-  /** Cancels the timers of `node`, or all of them for `null`. */
-  #cancel(node: StateNode | null): void {
+  /** Cancels the timers of the active states deeper than `depth` (a path length; -1 for every state). */
+  #cancel(depth: number): void {
     const timers = this.#timers;
-    if (timers === null) return;
-    for (let i = timers.length - 1; i >= 0; i--) {
-      const t = timers[i] as Timer;
-      if (node === null || t.delay_.node_ === node) {
-        this.#clock.clearTimeout(t.handle_);
-        timers.splice(i, 1);
-      }
+    if (timers !== null) {
+      this.#timers = timers.filter(
+        (t) => t.delay_.node_.path_.length <= depth || void this.#clock.clearTimeout(t.handle_),
+      );
     }
-    if (node === null) this.#timers = null;
   }
 }
 
@@ -257,13 +254,16 @@ function notify<TContext, TValue extends string>(
   if (listeners !== null) for (const listener of listeners) listener(snapshot);
 }
 
-/** Every delay of the active states, outermost first, at its full length. */
-function activeDelays(leaf: StateNode): PausedDelay[] {
-  const delays: PausedDelay[] = [];
-  for (let n: StateNode | null = leaf; n !== null; n = n.parent_) {
-    if (n.after_ !== null) delays.unshift(...n.after_.map((delay) => ({ delay_: delay, left_: delay.ms_ })));
+/**
+ * The delays of the states on the chain of `leaf` whose path is longer than `depth` (-1: every active state),
+ * outermost first: the order their timers are scheduled in, so equal deadlines fire outermost first.
+ */
+function delaysBelow(node: StateNode | null, depth: number, out: Delay[] = []): Delay[] {
+  if (node !== null && node.path_.length > depth) {
+    delaysBelow(node.parent_, depth, out);
+    if (node.after_ !== null) out.push(...node.after_);
   }
-  return delays;
+  return out;
 }
 
 /** The delays of a persisted snapshot, checked against the machine (the snapshot may come from storage). */
@@ -271,26 +271,26 @@ function restoreDelays<TContext, TValue extends string>(
   leaf: StateNode,
   given: PersistedSnapshot<TContext, TValue> | MachineSnapshot<TContext, TValue>,
   elapsedMs: number,
-): PausedDelay[] {
+): Timer[] {
   if (!(Number.isFinite(elapsedMs) && elapsedMs >= 0))
     throw expected('options.elapsedMs', DELAY, elapsedMs, RangeError);
-  const active = activeDelays(leaf);
-  const list: unknown = (given as { delayed?: unknown }).delayed;
-  if (given instanceof MachineSnapshot || list === undefined) return active;
+  const active = delaysBelow(leaf, -1);
+  const list: unknown = given instanceof MachineSnapshot ? undefined : (given as { delayed?: unknown }).delayed;
+  if (list === undefined) return active.map((d) => ({ delay_: d, at_: d.ms_ }));
   if (!Array.isArray(list)) throw expected('options.snapshot.delayed', 'an array', list);
   return list
-    .map((entry: unknown, i): PausedDelay => {
+    .map((entry: unknown, i): Timer => {
       const { state, delayMs, remainingMs: left = -1 } = (entry ?? {}) as Partial<PersistedDelay>;
-      const delay = active.find((p) => p.delay_.ms_ === delayMs && p.delay_.state_ === state)?.delay_;
+      const delay = active.find((d) => d.ms_ === delayMs && d.state_ === state);
       // Also false without a delay: `left <= undefined`.
       if (!(left >= 0 && left <= (delay?.ms_ as number))) {
         throw new TypeError(`options.snapshot.delayed[${i}]: not a delay of an active state: ${JSON.stringify(entry)}`);
       }
-      return { delay_: delay as Delay, left_: Math.max(0, left - elapsedMs) };
+      // Not clamped yet: sorting on it schedules the delays in deadline order, overdue ones too.
+      return { delay_: delay as Delay, at_: left - elapsedMs };
     })
-    .sort((a, b) => a.left_ - b.left_); // timers of equal delay fire in scheduling order
+    .sort((a, b) => a.at_ - b.at_); // timers of equal delay fire in scheduling order
 }
-
 /**
  * Creates an actor running `machine`. Call `start()` to enter the initial state (or resume `options.snapshot`).
  *
@@ -314,18 +314,25 @@ export function createActor<TContext, TEvent extends EventObject, TValue extends
   machine: StateMachine<TContext, TEvent, TValue>,
   options: ActorOptions<TContext, TValue> = {},
 ): Actor<TContext, TEvent, TValue> {
-  // Development only (bundlers drop the messages from production builds), like the config validation. The
-  // cheap test comes first, so a correct call never reads `process.env` (slow in Node: it is not a plain object).
-  const clock = (options as ActorOptions<TContext, TValue> | null)?.clock;
-  const validClock =
-    clock === undefined || (typeof clock?.setTimeout === 'function' && typeof clock.now === 'function');
+  // Development only (bundlers drop these checks from production builds), like the config validation. The
+  // cheap test comes first, so a correct call never reads `process.env` (slow in Node: it is not a plain object);
+  // it is a pure-annotated call of an inline function, so that production bundles drop it with the rest.
   if (
-    !(machine instanceof StateMachine && typeof options === 'object' && options !== null && validClock) &&
+    !(
+      /* @__PURE__ */ ((m: unknown, o: ActorOptions<TContext, TValue> | null) =>
+        m instanceof StateMachine &&
+        typeof o === 'object' &&
+        o !== null &&
+        (o.clock === undefined || (typeof o.clock?.setTimeout === 'function' && typeof o.clock.now === 'function')))(
+        machine,
+        options,
+      )
+    ) &&
     (typeof process === 'undefined' ? false : process.env.NODE_ENV !== 'production')
   ) {
     if (!(machine instanceof StateMachine)) throw expected('machine', 'a machine made by createMachine', machine);
     if (typeof options !== 'object' || options === null) throw expected('options', 'an object', options);
-    throw expected('options.clock', 'a Clock (now, setTimeout, clearTimeout)', clock);
+    throw expected('options.clock', 'a Clock (now, setTimeout, clearTimeout)', options.clock);
   }
   return new Actor(machine, options);
 }

@@ -17,6 +17,12 @@ export interface CompiledAction {
   readonly [ASSIGNER]?: Assigner<unknown, EventObject>;
 }
 
+/**
+ * The key of a state's eventless transitions in its `on_` map (`always`; for a final state, its parent's `onDone`):
+ * a symbol, so no event type can collide with it. @internal
+ */
+export const ALWAYS: unique symbol = Symbol();
+
 /** A delayed transition of a state's `after`. @internal */
 export interface Delay {
   /** The state whose `after` this is. */
@@ -33,7 +39,7 @@ export interface Delay {
 export interface Transition {
   readonly target_: StateNode | null;
   readonly guard_: ((context: unknown, event: EventObject) => boolean) | undefined;
-  readonly actions_: readonly CompiledAction[] | null;
+  readonly actions_: readonly CompiledAction[];
   /** States are exited from the active leaf up to (excluding) this one. */
   readonly domain_: StateNode;
   /** States entered, outermost first, down to the leaf reached through `initial`s. */
@@ -52,15 +58,17 @@ export interface StateNode {
   readonly final_: boolean;
   /** A final state directly under the root: entering it makes the machine done. */
   readonly done_: boolean;
-  readonly entry_: readonly CompiledAction[] | null;
-  readonly exit_: readonly CompiledAction[] | null;
+  readonly entry_: readonly CompiledAction[];
+  readonly exit_: readonly CompiledAction[];
   children_: Map<string, StateNode> | null;
   initial_: StateNode | null;
-  /** Own transitions by event type, in config order, and by the event type of each of its delays. */
-  on_: Map<string, Transition[]> | null;
+  /**
+   * Own transitions by event type, in config order; by the event type of each of its delays; and the eventless
+   * ones under {@link ALWAYS}.
+   */
+  on_: Map<string | symbol, Transition[]>;
   after_: Delay[] | null;
-  /** `always`; for a final state, its parent's `onDone` (checked before the parent's own `always`). */
-  eventless_: Transition[] | null;
+  /** `onDone` (for the diagrams; the machine reads it from the final children's `on_`). */
   onDone_: Transition[] | null;
 }
 
@@ -94,9 +102,6 @@ const isDescendant = (node: StateNode, ancestor: StateNode): boolean => {
   return false;
 };
 
-const compileActions = (value: unknown): CompiledAction[] | null =>
-  value === undefined ? null : (list(value) as CompiledAction[]);
-
 /**
  * Compiles a machine config (see the note at the top on what it checks) into its root; every other state goes
  * into `nodes` by path. @internal
@@ -105,8 +110,9 @@ export function compileMachine(config: Raw, id: string, nodes: Map<string, State
   const resolvers: (() => void)[] = [];
   // `where` is relative to the state; its own path in the config is `states.a.states.b` for `a.b`.
   const fail = (node: StateNode, where: string, problem: string): never => {
-    const state = node.path_ && `states.${node.path_.replaceAll('.', '.states.')}`;
-    throw new MachineConfigError(id, [`${at(state, where)}: ${problem}`]);
+    throw new MachineConfigError(id, [
+      `${at(node.path_ && `states.${node.path_.replaceAll('.', '.states.')}`, where)}: ${problem}`,
+    ]);
   };
 
   const transitions = (value: unknown, source: StateNode, where: string): Transition[] =>
@@ -123,7 +129,7 @@ export function compileMachine(config: Raw, id: string, nodes: Map<string, State
         // target inside it, unless `reenter`); enter from below it down to the target and its initial leaf.
         // The root contains every state, so the loop ends there at the latest.
         if (t.reenter || !isDescendant(target, source)) {
-          do domain = domain.parent_ ?? source.root_;
+          do domain = domain.parent_ ?? root;
           while (!isDescendant(target, domain));
         }
         // The domain is a strict ancestor of the target.
@@ -133,7 +139,7 @@ export function compileMachine(config: Raw, id: string, nodes: Map<string, State
       return {
         target_: target,
         guard_: t.guard,
-        actions_: compileActions(t.actions),
+        actions_: list(t.actions) as CompiledAction[],
         domain_: domain,
         entry_: entry,
         leaf_: entry.at(-1) ?? null,
@@ -148,13 +154,12 @@ export function compileMachine(config: Raw, id: string, nodes: Map<string, State
       root_: parent?.root_ as StateNode,
       final_: final,
       done_: final && parent?.parent_ === null,
-      entry_: compileActions(config.entry),
-      exit_: compileActions(config.exit),
+      entry_: list(config.entry) as CompiledAction[],
+      exit_: list(config.exit) as CompiledAction[],
       children_: null,
       initial_: null,
-      on_: null,
+      on_: new Map(),
       after_: null,
-      eventless_: null,
       onDone_: null,
     };
     if (parent === null) node.root_ = node;
@@ -169,28 +174,33 @@ export function compileMachine(config: Raw, id: string, nodes: Map<string, State
     }
     // Transitions resolve once every state exists: targets may point anywhere in the tree.
     resolvers.push(() => {
-      const { on = {}, after, always, onDone } = config;
-      node.on_ = new Map(Object.keys(on).map((type) => [type, transitions(on[type], node, `on.${type}`)]));
-      if (after !== undefined) {
-        node.after_ = Object.keys(after).map((k): Delay => {
+      const { on = {}, after = {}, always, onDone } = config;
+      const add = (type: string | symbol, value: unknown, where: string): Transition[] => {
+        const resolved = transitions(value, node, where);
+        node.on_.set(type, resolved);
+        return resolved;
+      };
+      for (const type of Object.keys(on)) add(type, on[type], `on.${type}`);
+      const keys = Object.keys(after);
+      if (keys.length !== 0) {
+        node.after_ = keys.map((k): Delay => {
           const ms = delayOf(k) ?? fail(node, `after.${k}`, `expected ${DELAY}, got ${describe(k)}`);
           const state = node.path_ || '#';
           const event = Object.freeze({ type: `weft.after.${ms}.${state}` });
-          const delay: Delay = {
+          return {
             node_: node,
             state_: state,
             ms_: ms,
             event_: event,
-            transitions_: transitions(after[k], node, `after.${k}`),
+            transitions_: add(event.type, after[k], `after.${k}`),
           };
-          node.on_?.set(event.type, delay.transitions_);
-          return delay;
         });
       }
-      if (always !== undefined) node.eventless_ = transitions(always, node, 'always');
+      if (always !== undefined) add(ALWAYS, always, 'always');
       if (onDone !== undefined) {
-        node.onDone_ = transitions(onDone, node, 'onDone');
-        for (const child of node.children_?.values() ?? []) if (child.final_) child.eventless_ = node.onDone_;
+        const done = transitions(onDone, node, 'onDone');
+        node.onDone_ = done;
+        for (const child of node.children_?.values() ?? []) if (child.final_) child.on_.set(ALWAYS, done);
       }
     });
     return node;

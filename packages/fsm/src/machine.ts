@@ -1,5 +1,5 @@
 import { ASSIGNER } from './assign';
-import { type CompiledAction, compileMachine, type StateNode, type Transition } from './compile';
+import { ALWAYS, type CompiledAction, compileMachine, type StateNode, type Transition } from './compile';
 import { EventlessLoopError, expected, MachineConfigError } from './errors';
 import type {
   EventFor,
@@ -89,17 +89,55 @@ export interface TransitionResult<TContext, TValue extends string, TEvent> {
 }
 
 /**
- * The scratch state of one step. The machine reuses one (a step never yields), so sending an event that
+ * The scratch state and result of one step. Steps reuse one (a step never yields), so sending an event that
  * changes nothing allocates nothing; a re-entrant step (a guard that sends) gets its own.
  * @internal
  */
 export class Step {
+  /** The snapshot the step ends in. */
+  next_: MachineSnapshot<unknown, string> | null = null;
   leaf_: StateNode | null = null;
   context_: unknown = undefined;
   actions_: ExecutableAction<unknown, EventObject>[] | null = null;
-  /** States with `after` exited and entered during the step, for the actor's timers. */
-  readonly exited_: StateNode[] = [];
-  readonly entered_: StateNode[] = [];
+  /**
+   * The outermost state that stayed active through the step (null if no transition had a target): the states
+   * below it on the chain of the previous leaf were exited, those below it on the chain of the new leaf entered.
+   * The actor cancels and schedules the delays of those (a state entered and left within the step gets none).
+   */
+  domain_: StateNode | null = null;
+}
+
+const scratch = new Step();
+let busy = false;
+
+/**
+ * @internal One macrostep: the enabled transition for `event`, then eventless transitions until none is
+ * enabled. Returns the step: the next snapshot (the same one when nothing changed) and the actions to run. The
+ * event must already be checked.
+ */
+export function step<TContext, TValue extends string>(
+  snapshot: MachineSnapshot<TContext, TValue>,
+  event: EventObject,
+): Step & { next_: MachineSnapshot<TContext, TValue> } {
+  const reentrant = busy;
+  const s = reentrant ? new Step() : scratch;
+  busy = true;
+  try {
+    s.next_ = snapshot;
+    s.actions_ = null;
+    s.domain_ = null;
+    const t = selectFor(snapshot, event);
+    if (t !== null) {
+      s.leaf_ = nodeOf(snapshot);
+      s.context_ = snapshot.context;
+      take(t, event, s);
+      settle(s, event);
+      if (s.domain_ !== null || s.context_ !== snapshot.context) s.next_ = snapshotOf(s);
+    }
+    return s as Step & { next_: MachineSnapshot<TContext, TValue> };
+  } finally {
+    busy = reentrant;
+  }
 }
 
 /** Throws the `TypeError` for a malformed event. @internal */
@@ -122,28 +160,23 @@ export class StateMachine<TContext, TEvent extends EventObject, TValue extends s
   declare readonly initialActions: readonly ExecutableAction<TContext, TEvent | SystemEvent>[];
   /** @internal */
   declare readonly root_: StateNode;
-  /** @internal The step scratch of the last `step`, read by the actor right after the call. */
-  last_: Step = new Step();
   readonly #nodes = new Map<string, StateNode>();
-  #scratch: Step = this.last_;
-  #busy = false;
 
   /** @internal */
   constructor(id: string, config: Record<string, unknown>) {
     this.id = id;
     const root = compileMachine(config, id, this.#nodes);
     this.root_ = root;
-    const step = this.#scratch;
-    step.context_ = config.context;
+    const s = new Step();
+    s.context_ = config.context;
     // The initial entry: the root, then down the `initial`s.
     for (let node: StateNode | null = root; node !== null; node = node.initial_) {
-      runActions(node.entry_, INIT_EVENT, step);
-      step.leaf_ = node;
+      runActions(node.entry_, INIT_EVENT, s);
+      s.leaf_ = node;
     }
-    settle(step, INIT_EVENT);
-    this.initialSnapshot = snapshotOf(step);
-    this.initialActions = (step.actions_ ?? NO_ACTIONS) as this['initialActions'];
-    step.actions_ = null;
+    settle(s, INIT_EVENT);
+    this.initialSnapshot = snapshotOf(s);
+    this.initialActions = (s.actions_ ?? NO_ACTIONS) as this['initialActions'];
   }
 
   /**
@@ -161,10 +194,10 @@ export class StateMachine<TContext, TEvent extends EventObject, TValue extends s
     event: TEvent | SystemEvent,
   ): TransitionResult<TContext, TValue, TEvent> {
     checkEvent(event);
-    const next = this.step_(this.resolveSnapshot(snapshot), event);
+    const s = step(this.resolveSnapshot(snapshot), event);
     return {
-      snapshot: next,
-      actions: (this.last_.actions_ ?? NO_ACTIONS) as TransitionResult<TContext, TValue, TEvent>['actions'],
+      snapshot: s.next_,
+      actions: (s.actions_ ?? NO_ACTIONS) as TransitionResult<TContext, TValue, TEvent>['actions'],
     };
   }
 
@@ -182,45 +215,6 @@ export class StateMachine<TContext, TEvent extends EventObject, TValue extends s
     if (!STATUSES.includes(status)) throw expected('snapshot.status', STATUSES.join(', '), status);
     return new MachineSnapshot(node, snapshot.context, status);
   }
-
-  /** @internal The first enabled transition for `event`, or null. */
-  select_(snapshot: MachineSnapshot<TContext, TValue>, event: EventObject): Transition | null {
-    if (snapshot.status !== 'active') return null;
-    // The leaf's transitions first, then its ancestors'.
-    for (let n = nodeOf(snapshot) as StateNode | null; n !== null; n = n.parent_) {
-      const t = enabled(n.on_?.get(event.type), snapshot.context, event);
-      if (t !== null) return t;
-    }
-    return null;
-  }
-
-  /**
-   * @internal One macrostep: the enabled transition for `event`, then eventless transitions until none is
-   * enabled. Side effects land in `this.last.actions`. The event must already be checked.
-   */
-  step_(snapshot: MachineSnapshot<TContext, TValue>, event: EventObject): MachineSnapshot<TContext, TValue> {
-    const reentrant = this.#busy;
-    const step = reentrant ? new Step() : this.#scratch;
-    this.#busy = true;
-    try {
-      step.actions_ = null;
-      if (step.exited_.length !== 0) step.exited_.length = 0;
-      if (step.entered_.length !== 0) step.entered_.length = 0;
-      const transition = this.select_(snapshot, event);
-      if (transition === null) return snapshot;
-      const leaf = nodeOf(snapshot);
-      step.leaf_ = leaf;
-      step.context_ = snapshot.context;
-      take(transition, event, step);
-      settle(step, event);
-      return step.leaf_ === leaf && step.context_ === snapshot.context && transition.target_ === null
-        ? snapshot
-        : snapshotOf(step);
-    } finally {
-      this.#busy = reentrant;
-      this.last_ = step;
-    }
-  }
 }
 
 /** The same state and context with another status. @internal */
@@ -234,74 +228,55 @@ function snapshotOf<TContext, TValue extends string>(step: Step): MachineSnapsho
   return new MachineSnapshot(leaf, step.context_ as TContext, leaf.done_ ? 'done' : 'active');
 }
 
-/** The first of `candidates` whose guard passes, or null. */
-function enabled(
-  candidates: readonly Transition[] | null | undefined,
-  context: unknown,
-  event: EventObject,
-): Transition | null {
-  if (candidates)
-    for (let i = 0; i < candidates.length; i++) {
-      const t = candidates[i] as Transition;
-      if (t.guard_ === undefined || t.guard_(context, event) === true) return t;
-    }
+/** The first enabled transition for `event` in `snapshot`, or null. @internal */
+export const selectFor = (snapshot: MachineSnapshot<unknown, string>, event: EventObject): Transition | null =>
+  snapshot.status === 'active' ? select(nodeOf(snapshot), snapshot.context, event, event.type) : null;
+
+/** The first transition under `key` whose guard passes, in the leaf's `on_` first, then its ancestors'. */
+function select(leaf: StateNode, context: unknown, event: EventObject, key: string | symbol): Transition | null {
+  for (let n: StateNode | null = leaf; n !== null; n = n.parent_) {
+    const candidates = n.on_.get(key);
+    if (candidates !== undefined)
+      for (const t of candidates) if (t.guard_ === undefined || t.guard_(context, event) === true) return t;
+  }
   return null;
 }
 
-function runActions(actions: readonly CompiledAction[] | null, event: EventObject, step: Step): void {
-  if (actions === null) return;
-  for (let i = 0; i < actions.length; i++) {
-    const action = actions[i] as CompiledAction;
+function runActions(actions: readonly CompiledAction[], event: EventObject, s: Step): void {
+  for (const action of actions) {
     const assigner = action[ASSIGNER];
     if (assigner !== undefined) {
-      step.context_ = { ...(step.context_ as object), ...assigner(step.context_, event) };
+      s.context_ = { ...(s.context_ as object), ...assigner(s.context_, event) };
     } else {
-      const bound = new ExecutableAction(action, step.context_, event);
-      if (step.actions_ === null) step.actions_ = [bound];
-      else step.actions_.push(bound);
+      s.actions_ ??= [];
+      s.actions_.push(new ExecutableAction(action, s.context_, event));
     }
   }
 }
 
-function take(t: Transition, event: EventObject, step: Step): void {
+function take(t: Transition, event: EventObject, s: Step): void {
+  const leaf = t.leaf_;
   // A targetless transition exits and enters nothing.
-  if (t.leaf_ === null) {
-    runActions(t.actions_, event, step);
-    return;
+  if (leaf !== null) {
+    const domain = t.domain_;
+    for (let n = s.leaf_ as StateNode; n !== domain; n = n.parent_ as StateNode) runActions(n.exit_, event, s);
+    // Both domains are ancestors of the current leaf: the shorter path is the outer one.
+    if (s.domain_ === null || domain.path_.length < s.domain_.path_.length) s.domain_ = domain;
+    s.leaf_ = leaf;
   }
-  for (let n = step.leaf_ as StateNode; n !== t.domain_; n = n.parent_ as StateNode) {
-    runActions(n.exit_, event, step);
-    if (n.after_ !== null) {
-      // A state entered and left within one macrostep never gets its timers.
-      const index = step.entered_.indexOf(n);
-      if (index === -1) step.exited_.push(n);
-      else step.entered_.splice(index, 1);
-    }
-  }
-  runActions(t.actions_, event, step);
-  const entry = t.entry_;
-  for (let i = 0; i < entry.length; i++) {
-    const n = entry[i] as StateNode;
-    runActions(n.entry_, event, step);
-    if (n.after_ !== null) step.entered_.push(n);
-  }
-  step.leaf_ = t.leaf_;
+  runActions(t.actions_, event, s);
+  for (const n of t.entry_) runActions(n.entry_, event, s);
 }
 
-function settle(step: Step, event: EventObject): void {
+function settle(s: Step, event: EventObject): void {
   for (let steps = 0; ; steps++) {
-    const leaf = step.leaf_ as StateNode;
-    if (leaf.done_) return;
-    let t: Transition | null = null;
-    for (let n: StateNode | null = leaf; t === null && n !== null; n = n.parent_) {
-      t = enabled(n.eventless_, step.context_, event);
-    }
+    const leaf = s.leaf_ as StateNode;
+    const t = leaf.done_ ? null : select(leaf, s.context_, event, ALWAYS);
     if (t === null) return;
     if (steps === MAX_EVENTLESS_STEPS) throw new EventlessLoopError(leaf.path_, steps);
-    take(t, event, step);
+    take(t, event, s);
   }
 }
-
 /**
  * Compiles and validates a machine config, declaring its events with `types`: guards, actions and `assign` see
  * the declared event of each `on` key, payload included, and `send` accepts only the declared events.
