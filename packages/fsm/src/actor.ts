@@ -4,7 +4,7 @@ import { expected } from './errors';
 import {
   checkEvent,
   type ExecutableAction,
-  MachineSnapshot,
+  type MachineSnapshot,
   nodeOf,
   StateMachine,
   selectFor,
@@ -261,7 +261,7 @@ function notify<TContext, TValue extends string>(
 function delaysBelow(node: StateNode | null, depth: number, out: Delay[] = []): Delay[] {
   if (node !== null && node.path_.length > depth) {
     delaysBelow(node.parent_, depth, out);
-    if (node.after_ !== null) out.push(...node.after_);
+    out.push(...node.after_);
   }
   return out;
 }
@@ -275,8 +275,10 @@ function restoreDelays<TContext, TValue extends string>(
   if (!(Number.isFinite(elapsedMs) && elapsedMs >= 0))
     throw expected('options.elapsedMs', DELAY, elapsedMs, RangeError);
   const active = delaysBelow(leaf, -1);
-  const list: unknown = given instanceof MachineSnapshot ? undefined : (given as { delayed?: unknown }).delayed;
-  if (list === undefined) return active.map((d) => ({ delay_: d, at_: d.ms_ }));
+  // Without `delayed` (a snapshot from `getSnapshot()`), the delays of the active states at their full length.
+  const list: unknown =
+    (given as { delayed?: unknown }).delayed ??
+    active.map((d): PersistedDelay => ({ state: d.state_, delayMs: d.ms_, remainingMs: d.ms_ }));
   if (!Array.isArray(list)) throw expected('options.snapshot.delayed', 'an array', list);
   return list
     .map((entry: unknown, i): Timer => {

@@ -67,9 +67,9 @@ export interface StateNode {
    * ones under {@link ALWAYS}.
    */
   on_: Map<string | symbol, Transition[]>;
-  after_: Delay[] | null;
+  after_: readonly Delay[];
   /** `onDone` (for the diagrams; the machine reads it from the final children's `on_`). */
-  onDone_: Transition[] | null;
+  onDone_: Transition[];
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: the config's shape is checked by the validator (in development).
@@ -159,8 +159,8 @@ export function compileMachine(config: Raw, id: string, nodes: Map<string, State
       children_: null,
       initial_: null,
       on_: new Map(),
-      after_: null,
-      onDone_: null,
+      after_: [],
+      onDone_: [],
     };
     if (parent === null) node.root_ = node;
     else nodes.set(node.path_, node);
@@ -181,27 +181,23 @@ export function compileMachine(config: Raw, id: string, nodes: Map<string, State
         return resolved;
       };
       for (const type of Object.keys(on)) add(type, on[type], `on.${type}`);
-      const keys = Object.keys(after);
-      if (keys.length !== 0) {
-        node.after_ = keys.map((k): Delay => {
-          const ms = delayOf(k) ?? fail(node, `after.${k}`, `expected ${DELAY}, got ${describe(k)}`);
-          const state = node.path_ || '#';
-          const event = Object.freeze({ type: `weft.after.${ms}.${state}` });
-          return {
-            node_: node,
-            state_: state,
-            ms_: ms,
-            event_: event,
-            transitions_: add(event.type, after[k], `after.${k}`),
-          };
-        });
-      }
-      if (always !== undefined) add(ALWAYS, always, 'always');
-      if (onDone !== undefined) {
-        const done = transitions(onDone, node, 'onDone');
-        node.onDone_ = done;
-        for (const child of node.children_?.values() ?? []) if (child.final_) child.on_.set(ALWAYS, done);
-      }
+      node.after_ = Object.keys(after).map((k): Delay => {
+        const ms = delayOf(k) ?? fail(node, `after.${k}`, `expected ${DELAY}, got ${describe(k)}`);
+        const state = node.path_ || '#';
+        const event = Object.freeze({ type: `weft.after.${ms}.${state}` });
+        return {
+          node_: node,
+          state_: state,
+          ms_: ms,
+          event_: event,
+          transitions_: add(event.type, after[k], `after.${k}`),
+        };
+      });
+      // Final children (resolved before their parent) take its `onDone` as their eventless transitions.
+      add(ALWAYS, always, 'always');
+      const done = transitions(onDone, node, 'onDone');
+      node.onDone_ = done;
+      for (const child of node.children_?.values() ?? []) if (child.final_) child.on_.set(ALWAYS, done);
     });
     return node;
   };

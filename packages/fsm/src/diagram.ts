@@ -17,10 +17,10 @@ function edgesOf(node: StateNode): Edge[] {
   const labelled = [...node.on_].filter(
     (entry): entry is [string, Transition[]] => typeof entry[0] === 'string' && !entry[0].startsWith('weft.'),
   );
-  for (const delay of node.after_ ?? []) labelled.push([`after ${delay.ms_}ms`, delay.transitions_]);
+  for (const delay of node.after_) labelled.push([`after ${delay.ms_}ms`, delay.transitions_]);
   const always = node.on_.get(ALWAYS);
   if (always !== undefined && !node.final_) labelled.push(['always', always]);
-  if (node.onDone_ !== null) labelled.push(['onDone', node.onDone_]);
+  labelled.push(['onDone', node.onDone_]);
   const edges: Edge[] = [];
   const sources = node.parent_ === null ? [...(node.children_?.values() ?? [])].filter((n) => !n.final_) : [node];
   for (const [event, transitions] of labelled) {

@@ -7,11 +7,11 @@ import { describe } from '@weft/reactor';
 export class MachineConfigError extends TypeError {
   /** Stable code. */
   readonly code = 'ERR_WEFT_FSM_CONFIG';
+  override readonly name = 'MachineConfigError';
   /** Every problem, one per entry, each starting with its path in the config. */
   declare readonly problems: readonly string[];
   constructor(machineId: string, problems: readonly string[]) {
     super(`invalid machine config "${machineId}":\n  ${problems.join('\n  ')}`);
-    this.name = 'MachineConfigError';
     this.problems = problems;
   }
 }
@@ -28,9 +28,9 @@ export function isMachineConfigError(error: unknown): error is MachineConfigErro
 export class EventlessLoopError extends Error {
   /** Stable code. */
   readonly code = 'ERR_WEFT_FSM_EVENTLESS_LOOP';
+  override readonly name = 'EventlessLoopError';
   constructor(state: string, steps: number) {
     super(`eventless transitions looped ${steps} times (last state "${state}")`);
-    this.name = 'EventlessLoopError';
   }
 }
 

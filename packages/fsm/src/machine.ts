@@ -142,7 +142,8 @@ export function step<TContext, TValue extends string>(
 
 /** Throws the `TypeError` for a malformed event. @internal */
 export function checkEvent(event: unknown): asserts event is EventObject {
-  if (typeof event !== 'object' || event === null || typeof (event as EventObject).type !== 'string') {
+  // Also rejects primitives: a string has no `type`. Functions are objects here.
+  if (typeof (event as EventObject | null)?.type !== 'string') {
     throw expected('event', 'an object with a string "type"', event);
   }
 }
