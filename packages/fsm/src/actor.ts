@@ -1,16 +1,7 @@
 import { type Clock, systemClock, type TimerHandle } from '@weft/reactor';
 import { DELAY, type Delay, type StateNode } from './compile';
 import { expected } from './errors';
-import {
-  checkEvent,
-  type ExecutableAction,
-  type MachineSnapshot,
-  nodeOf,
-  StateMachine,
-  selectFor,
-  step,
-  withStatus,
-} from './machine';
+import { checkEvent, type MachineSnapshot, nodeOf, StateMachine, selectFor, step, withStatus } from './machine';
 import type { EventObject, PersistedDelay, PersistedSnapshot } from './types';
 
 /** Options of {@link createActor}. */
@@ -43,6 +34,10 @@ interface Timer {
   handle_?: TimerHandle;
 }
 
+const NONE: readonly never[] = Object.freeze([]);
+/** The timers of a fresh actor before start (compared by identity; never added to). */
+const FRESH: Timer[] = Object.freeze([]) as never;
+
 /**
  * A running instance of a machine: it holds the current snapshot, runs actions, schedules delayed transitions
  * on its clock and notifies subscribers. Events sent while it handles one (from an action or a subscriber)
@@ -57,13 +52,14 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
   /** True while an event is being handled, and before start: sends are queued meanwhile. */
   #busy = true;
   #queue: EventObject[] | null = null;
-  #listeners: SnapshotListener<TContext, TValue>[] | null = null;
+  /** Replaced, never mutated (copy on write); shared and empty when there is none. */
+  #listeners: readonly SnapshotListener<TContext, TValue>[] = NONE;
   /**
    * The delayed transitions: scheduled while running; before `start()` those of a restored snapshot, after
-   * `stop()` what remained of them. `null` for a fresh actor before start (it schedules the delays of its initial
-   * states and runs the initial entry actions on start) and while running without timers.
+   * `stop()` what remained of them. The shared {@link FRESH} for a fresh actor before start: it schedules the
+   * delays of its initial states and runs the initial entry actions on start.
    */
-  #timers: Timer[] | null = null;
+  #timers: Timer[] = FRESH;
 
   /** @internal */
   constructor(machine: StateMachine<TContext, TEvent, TValue>, options: ActorOptions<TContext, TValue>) {
@@ -85,13 +81,13 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
    */
   start(): this {
     if (this.#started) return this;
-    const fresh = this.#timers === null;
+    const fresh = this.#timers === FRESH;
     const pending = this.#pending();
     this.#started = true;
-    this.#timers = null;
+    this.#timers = [];
     if (this.#snapshot.status === 'active') {
       for (const t of pending) this.#schedule(t.delay_, t.at_);
-      if (fresh) this.#run(this.machine.initialActions as readonly ExecutableAction<unknown, EventObject>[]);
+      if (fresh) for (const a of this.machine.initialActions) a.exec();
     }
     this.#busy = false;
     const first = this.#queue?.shift();
@@ -125,10 +121,9 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
       throw expected('listener', 'a function', listener);
     }
     // Copy on write: a listener that unsubscribes (or subscribes) while being notified is safe.
-    this.#listeners = [...(this.#listeners ?? []), listener];
+    this.#listeners = [...this.#listeners, listener];
     return () => {
-      const rest = this.#listeners?.filter((l) => l !== listener);
-      this.#listeners = rest?.length ? rest : null;
+      this.#listeners = this.#listeners.filter((l) => l !== listener);
     };
   }
 
@@ -146,9 +141,9 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
     this.#busy = false;
     this.#queue = null;
     const listeners = this.#listeners;
-    this.#listeners = null;
+    this.#listeners = NONE;
     this.#snapshot = withStatus(snapshot, 'stopped');
-    notify(listeners, this.#snapshot);
+    for (const listener of listeners) listener(this.#snapshot);
   }
 
   /** True if the active state is `path` or inside it (`matches('halfOpen')` in `'halfOpen.probing'`). */
@@ -179,8 +174,9 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
     const running = this.#started && this.#snapshot.status === 'active';
     const now = running ? this.#clock.now() : 0;
     const timers =
-      this.#timers ??
-      (this.#started ? [] : delaysBelow(nodeOf(this.#snapshot), -1).map((d) => ({ delay_: d, at_: d.ms_ })));
+      this.#timers === FRESH
+        ? delaysBelow(nodeOf(this.#snapshot), -1).map((d) => ({ delay_: d, at_: d.ms_ }))
+        : this.#timers;
     return timers.map((t) => ({ delay_: t.delay_, at_: Math.max(0, t.at_ - now) }));
   }
 
@@ -194,7 +190,18 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
     this.#busy = true;
     try {
       for (let e: EventObject | undefined = first; e !== undefined && this.#snapshot.status === 'active'; ) {
-        this.#handle(e);
+        const previous = this.#snapshot;
+        const { next_: next, actions_: actions, domain_: domain } = step(previous, e);
+        this.#snapshot = next;
+        if (domain !== null) {
+          // Cancel the delays of the states exited, schedule those of the states entered.
+          const depth = domain.path_.length;
+          this.#cancel(depth);
+          for (const delay of delaysBelow(nodeOf(next), depth)) this.#schedule(delay, delay.ms_);
+        }
+        if (next.status === 'done') this.#cancel(-1);
+        if (actions !== null) for (const a of actions) a.exec();
+        if (next !== previous) for (const listener of this.#listeners) listener(next);
         e = this.#queue?.shift();
       }
     } finally {
@@ -204,54 +211,22 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
     }
   }
 
-  #handle(event: EventObject): void {
-    const previous = this.#snapshot;
-    const { next_: next, actions_: actions, domain_: domain } = step(previous, event);
-    this.#snapshot = next;
-    if (domain !== null) {
-      // Cancel the delays of the states exited, schedule those of the states entered.
-      const depth = domain.path_.length;
-      this.#cancel(depth);
-      for (const delay of delaysBelow(nodeOf(next), depth)) this.#schedule(delay, delay.ms_);
-    }
-    if (next.status === 'done') this.#cancel(-1);
-    if (actions !== null) this.#run(actions);
-    if (next !== previous) notify(this.#listeners, next);
-  }
-
-  #run(actions: readonly ExecutableAction<unknown, EventObject>[]): void {
-    for (const a of actions) a.action(a.context, a.event);
-  }
-
   #schedule(delay: Delay, ms: number): void {
     const timer: Timer = { delay_: delay, at_: this.#clock.now() + ms };
+    // Cancelled timers are cleared, so a timer that fires is pending.
     timer.handle_ = this.#clock.setTimeout(() => {
-      const timers = this.#timers;
-      const index = timers?.indexOf(timer) ?? -1;
-      if (index === -1) return;
-      timers?.splice(index, 1);
+      this.#timers = this.#timers.filter((t) => t !== timer);
       this.#process(delay.event_);
     }, ms);
-    this.#timers ??= [];
     this.#timers.push(timer);
   }
 
   /** Cancels the timers of the active states deeper than `depth` (a path length; -1 for every state). */
   #cancel(depth: number): void {
-    const timers = this.#timers;
-    if (timers !== null) {
-      this.#timers = timers.filter(
-        (t) => t.delay_.node_.path_.length <= depth || void this.#clock.clearTimeout(t.handle_),
-      );
-    }
+    this.#timers = this.#timers.filter(
+      (t) => t.delay_.node_.path_.length <= depth || void this.#clock.clearTimeout(t.handle_),
+    );
   }
-}
-
-function notify<TContext, TValue extends string>(
-  listeners: readonly SnapshotListener<TContext, TValue>[] | null,
-  snapshot: MachineSnapshot<TContext, TValue>,
-): void {
-  if (listeners !== null) for (const listener of listeners) listener(snapshot);
 }
 
 /**
