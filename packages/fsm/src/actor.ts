@@ -1,7 +1,7 @@
 import { type Clock, systemClock, type TimerHandle } from '@weft/reactor';
 import { DELAY, type Delay, type StateNode } from './compile';
 import { expected } from './errors';
-import { checkEvent, type MachineSnapshot, nodeOf, StateMachine, selectFor, step, withStatus } from './machine';
+import { checkEvent, type MachineSnapshot, NONE, nodeOf, StateMachine, selectFor, step, withStatus } from './machine';
 import type { EventObject, PersistedDelay, PersistedSnapshot } from './types';
 
 /** Options of {@link createActor}. */
@@ -34,9 +34,8 @@ interface Timer {
   handle_?: TimerHandle;
 }
 
-const NONE: readonly never[] = Object.freeze([]);
 /** The timers of a fresh actor before start (compared by identity; never added to). */
-const FRESH: Timer[] = Object.freeze([]) as never;
+const FRESH = NONE as never as Timer[];
 
 /**
  * A running instance of a machine: it holds the current snapshot, runs actions, schedules delayed transitions

@@ -1,7 +1,7 @@
 import type { ActionFunction, MachineContext } from './types';
 
 /** Marks the functions made by {@link assign}; the machine applies them instead of calling them. */
-export const ASSIGNER: unique symbol = Symbol('weft.fsm.assign');
+export const ASSIGNER: unique symbol = Symbol();
 
 /** The function an {@link assign} action computes the context update with. */
 export type Assigner<TContext, TEvent> = (context: TContext, event: TEvent) => Partial<TContext>;

@@ -32,7 +32,6 @@ export interface Delay {
   readonly ms_: number;
   /** The event the timer sends; one frozen object per delay, so firing allocates nothing. */
   readonly event_: EventObject;
-  readonly transitions_: Transition[];
 }
 
 /** A resolved transition. @internal */
@@ -79,7 +78,7 @@ type Raw = Record<string, any>;
 export const at = (where: string, key: string): string => (where === '' ? key : `${where}.${key}`);
 
 /** A value, or each item of an array, as an array (nothing for `undefined`). @internal */
-export const list = (value: unknown): unknown[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+export const list = (value: unknown): unknown[] => [value ?? []].flat();
 
 /** The path of the state `target` names, written in the state at `source` under `parent`. @internal */
 export const targetPath = (source: string, parent: string, target: string): string =>
@@ -175,23 +174,15 @@ export function compileMachine(config: Raw, id: string, nodes: Map<string, State
     // Transitions resolve once every state exists: targets may point anywhere in the tree.
     resolvers.push(() => {
       const { on = {}, after = {}, always, onDone } = config;
-      const add = (type: string | symbol, value: unknown, where: string): Transition[] => {
-        const resolved = transitions(value, node, where);
-        node.on_.set(type, resolved);
-        return resolved;
-      };
+      const add = (type: string | symbol, value: unknown, where: string): unknown =>
+        node.on_.set(type, transitions(value, node, where));
       for (const type of Object.keys(on)) add(type, on[type], `on.${type}`);
       node.after_ = Object.keys(after).map((k): Delay => {
         const ms = delayOf(k) ?? fail(node, `after.${k}`, `expected ${DELAY}, got ${describe(k)}`);
         const state = node.path_ || '#';
         const event = Object.freeze({ type: `weft.after.${ms}.${state}` });
-        return {
-          node_: node,
-          state_: state,
-          ms_: ms,
-          event_: event,
-          transitions_: add(event.type, after[k], `after.${k}`),
-        };
+        add(event.type, after[k], `after.${k}`);
+        return { node_: node, state_: state, ms_: ms, event_: event };
       });
       // Final children (resolved before their parent) take its `onDone` as their eventless transitions.
       add(ALWAYS, always, 'always');

@@ -17,7 +17,7 @@ function edgesOf(node: StateNode): Edge[] {
   const labelled = [...node.on_].filter(
     (entry): entry is [string, Transition[]] => typeof entry[0] === 'string' && !entry[0].startsWith('weft.'),
   );
-  for (const delay of node.after_) labelled.push([`after ${delay.ms_}ms`, delay.transitions_]);
+  for (const delay of node.after_) labelled.push([`after ${delay.ms_}ms`, node.on_.get(delay.event_.type) ?? []]);
   const always = node.on_.get(ALWAYS);
   if (always !== undefined && !node.final_) labelled.push(['always', always]);
   labelled.push(['onDone', node.onDone_]);

@@ -19,7 +19,8 @@ import { validateConfig } from './validate';
 const MAX_EVENTLESS_STEPS = 100;
 
 const STATUSES: readonly SnapshotStatus[] = ['active', 'done', 'stopped'];
-const NO_ACTIONS: readonly never[] = Object.freeze([]);
+/** An empty list, shared (frozen): no actions, no listeners, the timers of a fresh actor. @internal */
+export const NONE: readonly never[] = Object.freeze([]);
 const INIT_EVENT: SystemEvent = Object.freeze({ type: 'weft.init' });
 
 /** The state node of a snapshot (`undefined` for anything else). @internal */
@@ -177,7 +178,7 @@ export class StateMachine<TContext, TEvent extends EventObject, TValue extends s
     }
     settle(s, INIT_EVENT);
     this.initialSnapshot = snapshotOf(s);
-    this.initialActions = (s.actions_ ?? NO_ACTIONS) as this['initialActions'];
+    this.initialActions = (s.actions_ ?? NONE) as this['initialActions'];
   }
 
   /**
@@ -198,7 +199,7 @@ export class StateMachine<TContext, TEvent extends EventObject, TValue extends s
     const s = step(this.resolveSnapshot(snapshot), event);
     return {
       snapshot: s.next_,
-      actions: (s.actions_ ?? NO_ACTIONS) as TransitionResult<TContext, TValue, TEvent>['actions'],
+      actions: (s.actions_ ?? NONE) as TransitionResult<TContext, TValue, TEvent>['actions'],
     };
   }
 
