@@ -113,7 +113,7 @@ describe('weft CLI', () => {
     expect(run.output().stderr).toContain('SIGTERM, closing gracefully');
   });
 
-  it('runs workers sharing one rate limit, reloads them on SIGHUP and drains them on SIGTERM', async () => {
+  it('runs workers sharing one rate limit and one tier limit, reloads them on SIGHUP and drains them on SIGTERM', async () => {
     const file = join(dir, 'cluster.json');
     await writeFile(
       file,
@@ -121,7 +121,14 @@ describe('weft CLI', () => {
         logger: { level: 'info' },
         loadShedding: false,
         rateLimit: { limit: 6, windowMs: 60_000, algorithm: 'fixed-window', storeTimeoutMs: 5_000 },
-        routes: [{ path: '/', response: { text: 'hello' } }],
+        auth: {
+          apiKeys: { k_free: { id: 'f', tier: 'free' } },
+          tiers: { free: { limit: 2, windowMs: 60_000, algorithm: 'fixed-window' } },
+        },
+        routes: [
+          { path: '/', auth: false, response: { text: 'hello' } },
+          { path: '/private', response: { text: 'secret' } },
+        ],
       }),
     );
     const run = weft('serve', '--config', file, '--port', '0', '--workers', '2');
@@ -135,15 +142,19 @@ describe('weft CLI', () => {
     const primary = run.child.pid;
     const servedBy = () => new Set(logs().flatMap((l) => (l.msg === 'request completed' ? [l.pid] : [])));
     // A new connection per request, so the primary hands them to the workers in turn.
-    const get = async () => {
-      const res = await request(url as string, { reset: true });
-      await res.body.dump();
-      return res.statusCode;
+    const get = async (path = '/', headers: Record<string, string> = {}) => {
+      const res = await request(`${url}${path}`, { reset: true, headers });
+      const body = await res.body.text();
+      return res.statusCode === 429 ? `429 ${(JSON.parse(body) as { detail: string }).detail}` : res.statusCode;
     };
 
-    const statuses: number[] = [];
-    for (let i = 0; i < 10; i++) statuses.push(await get());
-    expect(statuses).toEqual([200, 200, 200, 200, 200, 200, 429, 429, 429, 429]);
+    // The tier's 2 requests per principal hold across both workers (counted in the primary, as the per-IP 6 are).
+    const statuses: (number | string)[] = [];
+    for (let i = 0; i < 3; i++) statuses.push(await get('/private', { 'x-api-key': 'k_free' }));
+    for (let i = 0; i < 7; i++) statuses.push(await get());
+    const tierLimited = '429 rate limit of the free tier (2 per 60000 ms) exceeded';
+    const ipLimited = expect.stringMatching(/^429 /);
+    expect(statuses).toEqual([200, 200, tierLimited, 200, 200, 200, ipLimited, ipLimited, ipLimited, ipLimited]);
     // Each worker logs after its response went out, through its own pipe: wait for all ten lines.
     await run.until(() => logs().filter((l) => l.msg === 'request completed').length === 10);
     const first = servedBy();
@@ -152,7 +163,7 @@ describe('weft CLI', () => {
 
     run.child.kill('SIGHUP');
     await run.waitFor(/"msg":"workers reloaded"/);
-    expect(await get()).toBe(429);
+    expect(await get()).toEqual(ipLimited);
     await run.until(() => logs().filter((l) => l.msg === 'request completed').length === 11);
     const last = logs()
       .filter((l) => l.msg === 'request completed')

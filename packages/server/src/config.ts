@@ -191,7 +191,8 @@ export function createGateway(config: GatewayConfig, settings: CreateGatewayOpti
     app.use(
       gatewayPipeline({
         authenticate: { ...setup.authenticate, events: app.events },
-        tiers: setup.tiers && { ...setup.tiers, clock: app.options.clock },
+        // In a cluster worker the tier counts live in the primary, like the per-IP ones: one limit for all workers.
+        tiers: setup.tiers && { ...setup.tiers, clock: app.options.clock, store: app.sharedRateLimitStore },
       }),
     );
   }

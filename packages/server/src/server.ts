@@ -5,6 +5,7 @@ import type { Bus } from '@weft/bus';
 import type { Supervisor } from '@weft/cluster';
 import { compose, type Middleware, type Next } from '@weft/compose';
 import { Emitter } from '@weft/emitter';
+import type { Store } from '@weft/ratelimit';
 import { describe } from '@weft/reactor';
 import type { AuthenticatedEvent, AuthFailedEvent } from './auth/authenticate';
 import { type ServerBus, serverBus } from './bus';
@@ -184,6 +185,7 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
   #drained: (() => void) | undefined;
   readonly #role: ClusterRole;
   #supervisor: Supervisor | undefined;
+  #sharedStore: Store | undefined;
   readonly #bus: ServerBus | undefined;
 
   constructor(options?: ServerOptions) {
@@ -225,7 +227,7 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
           (ctx, result) => this.events.emit('limited', ctx, result.retryAfterMs),
           (error) => this.#reportError(error, undefined),
           // Counts kept per worker would multiply the limit by the number of workers: the primary keeps them.
-          this.#role === 'worker' ? workerRateLimitStore(rateLimit.storeTimeoutMs) : undefined,
+          this.sharedRateLimitStore,
         )
       : undefined;
     if (this.#role === 'worker') attachWorker(() => this.close());
@@ -261,6 +263,18 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
    */
   get role(): ClusterRole {
     return this.#role;
+  }
+
+  /**
+   * In a cluster-mode worker: a rate-limit store (`@weft/ratelimit`) whose counts live in the primary, so a limit
+   * built on it holds across all workers rather than once per worker; undefined in a single process and in the
+   * primary (a `MemoryStore` is right there). The server's own per-IP limit already uses it; pass it to your own
+   * limiters, e.g. `tierRateLimit({ tiers, store: app.sharedRateLimitStore })` (the config's `auth.tiers` does).
+   */
+  get sharedRateLimitStore(): Store | undefined {
+    if (this.#role !== 'worker') return undefined;
+    this.#sharedStore ??= workerRateLimitStore(this.options.rateLimit ? this.options.rateLimit.storeTimeoutMs : 100);
+    return this.#sharedStore;
   }
 
   /** In the primary of cluster mode once listening: the `@weft/cluster` supervisor (workers, events, `reload()`). */

@@ -32,7 +32,10 @@ export interface TierRateLimitOptions {
   tiers: Readonly<Record<string, TierLimit>>;
   /** The tier of principals with no tier or an unknown one. Default: the first tier listed. */
   default?: string | undefined;
-  /** Where counts live (shared by all tiers, keys prefixed by tier); a `MemoryStore` on `clock` by default. */
+  /**
+   * Where counts live (shared by all tiers, keys prefixed by tier); a `MemoryStore` on `clock` by default. In cluster
+   * mode pass `app.sharedRateLimitStore`, or each worker counts on its own.
+   */
   store?: Store | undefined;
   /** The time source of the default store and of the limiters. Default `systemClock`. */
   clock?: Clock | undefined;
