@@ -34,8 +34,12 @@ interface Timer {
   handle_?: TimerHandle;
 }
 
-/** The timers of a fresh actor before start (compared by identity; never added to). */
-const FRESH = NONE as never as Timer[];
+/** The timers of a fresh actor before start (compared by identity). */
+/**
+ * An empty list: the listeners when there is none, the timers of a fresh actor before start (compared by
+ * identity). Never added to (both lists are copied on write); not frozen, as `for…of` is slower on frozen arrays.
+ */
+const FRESH: never[] = [];
 
 /**
  * A running instance of a machine: it holds the current snapshot, runs actions, schedules delayed transitions
@@ -52,13 +56,13 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
   #busy = true;
   #queue: EventObject[] | null = null;
   /** Replaced, never mutated (copy on write); shared and empty when there is none. */
-  #listeners: readonly SnapshotListener<TContext, TValue>[] = NONE;
+  #listeners: readonly SnapshotListener<TContext, TValue>[] = FRESH;
   /**
    * The delayed transitions: scheduled while running; before `start()` those of a restored snapshot, after
    * `stop()` what remained of them. The shared {@link FRESH} for a fresh actor before start: it schedules the
    * delays of its initial states and runs the initial entry actions on start.
    */
-  #timers: Timer[] = FRESH;
+  #timers: readonly Timer[] = FRESH;
 
   /** @internal */
   constructor(machine: StateMachine<TContext, TEvent, TValue>, options: ActorOptions<TContext, TValue>) {
@@ -80,13 +84,14 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
    */
   start(): this {
     if (this.#started) return this;
-    const fresh = this.#timers === FRESH;
-    const pending = this.#pending();
+    const paused = this.#timers;
     this.#started = true;
-    this.#timers = [];
+    this.#timers = NONE;
     if (this.#snapshot.status === 'active') {
-      for (const t of pending) this.#schedule(t.delay_, t.at_);
-      if (fresh) for (const a of this.machine.initialActions) a.exec();
+      if (paused === FRESH) {
+        for (const d of nodeOf(this.#snapshot).delays_) this.#schedule(d, d.ms_);
+        for (const a of this.machine.initialActions) a.exec();
+      } else for (const t of paused) this.#schedule(t.delay_, t.at_);
     }
     this.#busy = false;
     const first = this.#queue?.shift();
@@ -140,7 +145,7 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
     this.#busy = false;
     this.#queue = null;
     const listeners = this.#listeners;
-    this.#listeners = NONE;
+    this.#listeners = FRESH;
     this.#snapshot = withStatus(snapshot, 'stopped');
     for (const listener of listeners) listener(this.#snapshot);
   }
@@ -173,9 +178,7 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
     const running = this.#started && this.#snapshot.status === 'active';
     const now = running ? this.#clock.now() : 0;
     const timers =
-      this.#timers === FRESH
-        ? delaysBelow(nodeOf(this.#snapshot), -1).map((d) => ({ delay_: d, at_: d.ms_ }))
-        : this.#timers;
+      this.#timers === FRESH ? nodeOf(this.#snapshot).delays_.map((d) => ({ delay_: d, at_: d.ms_ })) : this.#timers;
     return timers.map((t) => ({ delay_: t.delay_, at_: Math.max(0, t.at_ - now) }));
   }
 
@@ -195,8 +198,8 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
         if (domain !== null) {
           // Cancel the delays of the states exited, schedule those of the states entered.
           const depth = domain.path_.length;
-          this.#cancel(depth);
-          for (const delay of delaysBelow(nodeOf(next), depth)) this.#schedule(delay, delay.ms_);
+          if (this.#timers.length !== 0) this.#cancel(depth);
+          for (const d of nodeOf(next).delays_) if (d.node_.path_.length > depth) this.#schedule(d, d.ms_);
         }
         if (next.status === 'done') this.#cancel(-1);
         if (actions !== null) for (const a of actions) a.exec();
@@ -217,7 +220,7 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
       this.#timers = this.#timers.filter((t) => t !== timer);
       this.#process(delay.event_);
     }, ms);
-    this.#timers.push(timer);
+    this.#timers = [...this.#timers, timer];
   }
 
   /** Cancels the timers of the active states deeper than `depth` (a path length; -1 for every state). */
@@ -228,18 +231,6 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
   }
 }
 
-/**
- * The delays of the states on the chain of `leaf` whose path is longer than `depth` (-1: every active state),
- * outermost first: the order their timers are scheduled in, so equal deadlines fire outermost first.
- */
-function delaysBelow(node: StateNode | null, depth: number, out: Delay[] = []): Delay[] {
-  if (node !== null && node.path_.length > depth) {
-    delaysBelow(node.parent_, depth, out);
-    out.push(...node.after_);
-  }
-  return out;
-}
-
 /** The delays of a persisted snapshot, checked against the machine (the snapshot may come from storage). */
 function restoreDelays<TContext, TValue extends string>(
   leaf: StateNode,
@@ -248,7 +239,7 @@ function restoreDelays<TContext, TValue extends string>(
 ): Timer[] {
   if (!(Number.isFinite(elapsedMs) && elapsedMs >= 0))
     throw expected('options.elapsedMs', DELAY, elapsedMs, RangeError);
-  const active = delaysBelow(leaf, -1);
+  const active = leaf.delays_;
   // Without `delayed` (a snapshot from `getSnapshot()`), the delays of the active states at their full length.
   const list: unknown =
     (given as { delayed?: unknown }).delayed ??

@@ -17,12 +17,6 @@ export interface CompiledAction {
   readonly [ASSIGNER]?: Assigner<unknown, EventObject>;
 }
 
-/**
- * The key of a state's eventless transitions in its `on_` map (`always`; for a final state, its parent's `onDone`):
- * a symbol, so no event type can collide with it. @internal
- */
-export const ALWAYS: unique symbol = Symbol();
-
 /** A delayed transition of a state's `after`. @internal */
 export interface Delay {
   /** The state whose `after` this is. */
@@ -61,12 +55,13 @@ export interface StateNode {
   readonly exit_: readonly CompiledAction[];
   children_: Map<string, StateNode> | null;
   initial_: StateNode | null;
-  /**
-   * Own transitions by event type, in config order; by the event type of each of its delays; and the eventless
-   * ones under {@link ALWAYS}.
-   */
-  on_: Map<string | symbol, Transition[]>;
+  /** Own transitions by event type, in config order, and by the event type of each of its delays. */
+  on_: Map<string, Transition[]>;
+  /** `always`; for a final state, its parent's `onDone` (null when none: checked after every transition). */
+  always_: Transition[] | null;
   after_: readonly Delay[];
+  /** The delays of this state and its ancestors, outermost first (the order their timers are scheduled in). */
+  delays_: readonly Delay[];
   /** `onDone` (for the diagrams; the machine reads it from the final children's `on_`). */
   onDone_: Transition[];
 }
@@ -158,7 +153,9 @@ export function compileMachine(config: Raw, id: string, nodes: Map<string, State
       children_: null,
       initial_: null,
       on_: new Map(),
+      always_: null,
       after_: [],
+      delays_: [],
       onDone_: [],
     };
     if (parent === null) node.root_ = node;
@@ -174,7 +171,7 @@ export function compileMachine(config: Raw, id: string, nodes: Map<string, State
     // Transitions resolve once every state exists: targets may point anywhere in the tree.
     resolvers.push(() => {
       const { on = {}, after = {}, always, onDone } = config;
-      const add = (type: string | symbol, value: unknown, where: string): unknown =>
+      const add = (type: string, value: unknown, where: string): unknown =>
         node.on_.set(type, transitions(value, node, where));
       for (const type of Object.keys(on)) add(type, on[type], `on.${type}`);
       node.after_ = Object.keys(after).map((k): Delay => {
@@ -184,16 +181,20 @@ export function compileMachine(config: Raw, id: string, nodes: Map<string, State
         add(event.type, after[k], `after.${k}`);
         return { node_: node, state_: state, ms_: ms, event_: event };
       });
+      if (always !== undefined) node.always_ = transitions(always, node, 'always');
       // Final children (resolved before their parent) take its `onDone` as their eventless transitions.
-      add(ALWAYS, always, 'always');
-      const done = transitions(onDone, node, 'onDone');
-      node.onDone_ = done;
-      for (const child of node.children_?.values() ?? []) if (child.final_) child.on_.set(ALWAYS, done);
+      if (onDone !== undefined) {
+        const done = transitions(onDone, node, 'onDone');
+        node.onDone_ = done;
+        for (const child of node.children_?.values() ?? []) if (child.final_) child.always_ = done;
+      }
     });
     return node;
   };
 
   const root = build(config, '', null);
   for (const resolve of resolvers) resolve();
+  // Parents come before their children in `nodes`.
+  for (const node of [root, ...nodes.values()]) node.delays_ = [...(node.parent_?.delays_ ?? []), ...node.after_];
   return root;
 }

@@ -1,4 +1,4 @@
-import { ALWAYS, type StateNode, type Transition } from './compile';
+import type { StateNode } from './compile';
 import type { StateMachine } from './machine';
 import type { EventObject } from './types';
 
@@ -14,12 +14,9 @@ interface Edge {
 /** The edges of `node`'s own transitions; the machine's own ones are drawn from every top-level state. */
 function edgesOf(node: StateNode): Edge[] {
   // Labels: the event type, `after 1000ms`, `always` or `onDone`, and the guard's name in brackets.
-  const labelled = [...node.on_].filter(
-    (entry): entry is [string, Transition[]] => typeof entry[0] === 'string' && !entry[0].startsWith('weft.'),
-  );
+  const labelled = [...node.on_].filter(([type]) => !type.startsWith('weft.'));
   for (const delay of node.after_) labelled.push([`after ${delay.ms_}ms`, node.on_.get(delay.event_.type) ?? []]);
-  const always = node.on_.get(ALWAYS);
-  if (always !== undefined && !node.final_) labelled.push(['always', always]);
+  if (node.always_ !== null && !node.final_) labelled.push(['always', node.always_]);
   labelled.push(['onDone', node.onDone_]);
   const edges: Edge[] = [];
   const sources = node.parent_ === null ? [...(node.children_?.values() ?? [])].filter((n) => !n.final_) : [node];

@@ -1,5 +1,5 @@
 import { ASSIGNER } from './assign';
-import { ALWAYS, type CompiledAction, compileMachine, type StateNode, type Transition } from './compile';
+import { type CompiledAction, compileMachine, type StateNode, type Transition } from './compile';
 import { EventlessLoopError, expected, MachineConfigError } from './errors';
 import type {
   EventFor,
@@ -178,7 +178,8 @@ export class StateMachine<TContext, TEvent extends EventObject, TValue extends s
     }
     settle(s, INIT_EVENT);
     this.initialSnapshot = snapshotOf(s);
-    this.initialActions = (s.actions_ ?? NONE) as this['initialActions'];
+    // Not the frozen NONE: `for…of` is slower on frozen arrays.
+    this.initialActions = (s.actions_ ?? []) as this['initialActions'];
   }
 
   /**
@@ -234,18 +235,22 @@ function snapshotOf<TContext, TValue extends string>(step: Step): MachineSnapsho
 export const selectFor = (snapshot: MachineSnapshot<unknown, string>, event: EventObject): Transition | null =>
   snapshot.status === 'active' ? select(nodeOf(snapshot), snapshot.context, event, event.type) : null;
 
-/** The first transition under `key` whose guard passes, in the leaf's `on_` first, then its ancestors'. */
-function select(leaf: StateNode, context: unknown, event: EventObject, key: string | symbol): Transition | null {
+/** The first transition for `type` (null: eventless) whose guard passes, in the leaf's `on_` first, then its ancestors'. */
+function select(leaf: StateNode, context: unknown, event: EventObject, type: string | null): Transition | null {
   for (let n: StateNode | null = leaf; n !== null; n = n.parent_) {
-    const candidates = n.on_.get(key);
-    if (candidates !== undefined)
-      for (const t of candidates) if (t.guard_ === undefined || t.guard_(context, event) === true) return t;
+    const candidates = type === null ? n.always_ : n.on_.get(type);
+    if (candidates)
+      for (let i = 0; i < candidates.length; i++) {
+        const t = candidates[i] as Transition;
+        if (t.guard_ === undefined || t.guard_(context, event) === true) return t;
+      }
   }
   return null;
 }
 
 function runActions(actions: readonly CompiledAction[], event: EventObject, s: Step): void {
-  for (const action of actions) {
+  for (let i = 0; i < actions.length; i++) {
+    const action = actions[i] as CompiledAction;
     const assigner = action[ASSIGNER];
     if (assigner !== undefined) {
       s.context_ = { ...(s.context_ as object), ...assigner(s.context_, event) };
@@ -267,13 +272,13 @@ function take(t: Transition, event: EventObject, s: Step): void {
     s.leaf_ = leaf;
   }
   runActions(t.actions_, event, s);
-  for (const n of t.entry_) runActions(n.entry_, event, s);
+  for (let i = 0; i < t.entry_.length; i++) runActions((t.entry_[i] as StateNode).entry_, event, s);
 }
 
 function settle(s: Step, event: EventObject): void {
   for (let steps = 0; ; steps++) {
     const leaf = s.leaf_ as StateNode;
-    const t = leaf.done_ ? null : select(leaf, s.context_, event, ALWAYS);
+    const t = leaf.done_ ? null : select(leaf, s.context_, event, null);
     if (t === null) return;
     if (steps === MAX_EVENTLESS_STEPS) throw new EventlessLoopError(leaf.path_, steps);
     take(t, event, s);
