@@ -1,5 +1,5 @@
 import { type Clock, systemClock, type TimerHandle } from '@weft/reactor';
-import { DELAY, type Delay, type StateNode } from './compile';
+import { DELAY, type Delay, isDelay, type StateNode } from './compile';
 import { expected } from './errors';
 import { checkEvent, type MachineSnapshot, NONE, nodeOf, StateMachine, selectFor, step, withStatus } from './machine';
 import type { EventObject, PersistedDelay, PersistedSnapshot } from './types';
@@ -177,8 +177,7 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
   #pending(): Timer[] {
     const running = this.#started && this.#snapshot.status === 'active';
     const now = running ? this.#clock.now() : 0;
-    const timers =
-      this.#timers === FRESH ? nodeOf(this.#snapshot).delays_.map((d) => ({ delay_: d, at_: d.ms_ })) : this.#timers;
+    const timers = this.#timers === FRESH ? full(nodeOf(this.#snapshot).delays_) : this.#timers;
     return timers.map((t) => ({ delay_: t.delay_, at_: Math.max(0, t.at_ - now) }));
   }
 
@@ -214,12 +213,15 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
   }
 
   #schedule(delay: Delay, ms: number): void {
-    const timer: Timer = { delay_: delay, at_: this.#clock.now() + ms };
-    // Cancelled timers are cleared, so a timer that fires is pending.
-    timer.handle_ = this.#clock.setTimeout(() => {
-      this.#timers = this.#timers.filter((t) => t !== timer);
-      this.#process(delay.event_);
-    }, ms);
+    const timer: Timer = {
+      delay_: delay,
+      at_: this.#clock.now() + ms,
+      // Cancelled timers are cleared, so a timer that fires is pending.
+      handle_: this.#clock.setTimeout(() => {
+        this.#timers = this.#timers.filter((t) => t !== timer);
+        this.#process(delay.event_);
+      }, ms),
+    };
     this.#timers = [...this.#timers, timer];
   }
 
@@ -231,19 +233,20 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
   }
 }
 
+/** `delays` at their full length. */
+const full = (delays: readonly Delay[]): Timer[] => delays.map((d) => ({ delay_: d, at_: d.ms_ }));
+
 /** The delays of a persisted snapshot, checked against the machine (the snapshot may come from storage). */
 function restoreDelays<TContext, TValue extends string>(
   leaf: StateNode,
   given: PersistedSnapshot<TContext, TValue> | MachineSnapshot<TContext, TValue>,
   elapsedMs: number,
 ): Timer[] {
-  if (!(Number.isFinite(elapsedMs) && elapsedMs >= 0))
-    throw expected('options.elapsedMs', DELAY, elapsedMs, RangeError);
+  if (!isDelay(elapsedMs)) throw expected('options.elapsedMs', DELAY, elapsedMs, RangeError);
   const active = leaf.delays_;
+  const list: unknown = (given as { delayed?: unknown }).delayed;
   // Without `delayed` (a snapshot from `getSnapshot()`), the delays of the active states at their full length.
-  const list: unknown =
-    (given as { delayed?: unknown }).delayed ??
-    active.map((d): PersistedDelay => ({ state: d.state_, delayMs: d.ms_, remainingMs: d.ms_ }));
+  if (list === undefined) return full(active);
   if (!Array.isArray(list)) throw expected('options.snapshot.delayed', 'an array', list);
   return list
     .map((entry: unknown, i): Timer => {

@@ -62,8 +62,6 @@ export interface StateNode {
   after_: readonly Delay[];
   /** The delays of this state and its ancestors, outermost first (the order their timers are scheduled in). */
   delays_: readonly Delay[];
-  /** `onDone` (for the diagrams; the machine reads it from the final children's `on_`). */
-  onDone_: Transition[];
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: the config's shape is checked by the validator (in development).
@@ -85,16 +83,17 @@ export const unknownState = (name: unknown): string => `unknown state ${describe
 /** The delay an `after` key stands for, or `undefined` if it is not a finite number of ms >= 0. @internal */
 export const delayOf = (key: string): number | undefined => {
   const ms = key.trim() && Number(key); // '' (not 0) for a blank key
-  return Number.isFinite(ms) && (ms as number) >= 0 ? (ms as number) : undefined;
+  return isDelay(ms) ? ms : undefined;
 };
+
+/** True for a finite number >= 0. @internal */
+export const isDelay = (ms: unknown): ms is number => Number.isFinite(ms) && (ms as number) >= 0;
 
 /** What an `after` key or another delay must be. @internal */
 export const DELAY = 'a finite number of ms >= 0';
 
-const isDescendant = (node: StateNode, ancestor: StateNode): boolean => {
-  for (let n = node.parent_; n !== null; n = n.parent_) if (n === ancestor) return true;
-  return false;
-};
+const isDescendant = (node: StateNode, ancestor: StateNode): boolean =>
+  node !== ancestor && (ancestor.path_ === '' || node.path_.startsWith(`${ancestor.path_}.`));
 
 /**
  * Compiles a machine config (see the note at the top on what it checks) into its root; every other state goes
@@ -156,7 +155,6 @@ export function compileMachine(config: Raw, id: string, nodes: Map<string, State
       always_: null,
       after_: [],
       delays_: [],
-      onDone_: [],
     };
     if (parent === null) node.root_ = node;
     else nodes.set(node.path_, node);
@@ -185,7 +183,6 @@ export function compileMachine(config: Raw, id: string, nodes: Map<string, State
       // Final children (resolved before their parent) take its `onDone` as their eventless transitions.
       if (onDone !== undefined) {
         const done = transitions(onDone, node, 'onDone');
-        node.onDone_ = done;
         for (const child of node.children_?.values() ?? []) if (child.final_) child.always_ = done;
       }
     });

@@ -17,7 +17,9 @@ function edgesOf(node: StateNode): Edge[] {
   const labelled = [...node.on_].filter(([type]) => !type.startsWith('weft.'));
   for (const delay of node.after_) labelled.push([`after ${delay.ms_}ms`, node.on_.get(delay.event_.type) ?? []]);
   if (node.always_ !== null && !node.final_) labelled.push(['always', node.always_]);
-  labelled.push(['onDone', node.onDone_]);
+  // `onDone` is what the final children take as their eventless transitions.
+  const done = [...(node.children_?.values() ?? [])].find((child) => child.final_)?.always_;
+  if (done) labelled.push(['onDone', done]);
   const edges: Edge[] = [];
   const sources = node.parent_ === null ? [...(node.children_?.values() ?? [])].filter((n) => !n.final_) : [node];
   for (const [event, transitions] of labelled) {

@@ -215,7 +215,7 @@ export class StateMachine<TContext, TEvent extends EventObject, TValue extends s
     const node = this.#nodes.get(snapshot?.value);
     if (node?.children_ !== null) throw expected('snapshot.value', `a state of machine "${this.id}"`, snapshot?.value);
     const status = snapshot.status;
-    if (!STATUSES.includes(status)) throw expected('snapshot.status', STATUSES.join(', '), status);
+    if (!STATUSES.includes(status)) throw expected('snapshot.status', 'active, done or stopped', status);
     return new MachineSnapshot(node, snapshot.context, status);
   }
 }
@@ -353,17 +353,16 @@ export function createMachine(config: unknown): StateMachine<any, EventObject, s
   if (typeof config !== 'object' || config === null || Array.isArray(config)) {
     throw expected('config', 'a machine config object', config);
   }
-  const raw = config as unknown as Record<string, unknown>;
   // The id's type is checked in development, like the rest of the config's shape.
-  const name = (raw.id as string) || 'machine';
+  const name = ((config as { id?: string }).id as string) || 'machine';
   // Development only (bundlers drop this block from production builds): report every problem at once. In
   // production the compiler still throws for the first cheap-to-catch problem. The `typeof process` test keeps
   // this safe where there is no `process` (a browser without a bundler), which then runs the production path;
   // written as a conditional (not `typeof process !== 'undefined' && …`), bundlers drop the guard with the
   // block instead of leaving the `typeof` test behind. Every developer check in this package is guarded so.
   if (typeof process === 'undefined' ? false : process.env.NODE_ENV !== 'production') {
-    const problems = validateConfig(raw);
+    const problems = validateConfig(config as Record<string, unknown>);
     if (problems.length > 0) throw new MachineConfigError(name, problems);
   }
-  return new StateMachine(name, raw);
+  return new StateMachine(name, config as Record<string, unknown>);
 }
