@@ -192,17 +192,20 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
     try {
       for (let e: EventObject | undefined = first; e !== undefined && this.#snapshot.status === 'active'; ) {
         const previous = this.#snapshot;
-        const { next_: next, actions_: actions, domain_: domain } = step(previous, e);
-        this.#snapshot = next;
-        if (domain !== null) {
-          // Cancel the delays of the states exited, schedule those of the states entered.
-          const depth = domain.path_.length;
-          if (this.#timers.length !== 0) this.#cancel(depth);
-          for (const d of nodeOf(next).delays_) if (d.node_.path_.length > depth) this.#schedule(d, d.ms_);
+        const taken = step(previous, e);
+        if (taken !== null) {
+          const { next_: next, actions_: actions, domain_: domain } = taken;
+          this.#snapshot = next;
+          if (domain !== null) {
+            // Cancel the delays of the states exited, schedule those of the states entered.
+            const depth = domain.path_.length;
+            if (this.#timers.length !== 0) this.#cancel(depth);
+            for (const d of nodeOf(next).delays_) if (d.node_.path_.length > depth) this.#schedule(d, d.ms_);
+          }
+          if (next.status === 'done') this.#cancel(-1);
+          if (actions !== null) for (const a of actions) a.exec();
+          if (next !== previous) for (const listener of this.#listeners) listener(next);
         }
-        if (next.status === 'done') this.#cancel(-1);
-        if (actions !== null) for (const a of actions) a.exec();
-        if (next !== previous) for (const listener of this.#listeners) listener(next);
         e = this.#queue?.shift();
       }
     } finally {

@@ -89,16 +89,10 @@ export interface TransitionResult<TContext, TValue extends string, TEvent> {
   readonly actions: readonly ExecutableAction<TContext, TEvent | SystemEvent>[];
 }
 
-/**
- * The scratch state and result of one step. Steps reuse one (a step never yields), so sending an event that
- * changes nothing allocates nothing; a re-entrant step (a guard that sends) gets its own.
- * @internal
- */
+/** The state and result of one step that took a transition. @internal */
 export class Step {
   /** The snapshot the step ends in. */
   next_: MachineSnapshot<unknown, string> | null = null;
-  leaf_: StateNode | null = null;
-  context_: unknown = undefined;
   actions_: ExecutableAction<unknown, EventObject>[] | null = null;
   /**
    * The outermost state that stayed active through the step (null if no transition had a target): the states
@@ -106,39 +100,28 @@ export class Step {
    * The actor cancels and schedules the delays of those (a state entered and left within the step gets none).
    */
   domain_: StateNode | null = null;
+  constructor(
+    public leaf_: StateNode,
+    public context_: unknown,
+  ) {}
 }
-
-const scratch = new Step();
-let busy = false;
 
 /**
  * @internal One macrostep: the enabled transition for `event`, then eventless transitions until none is
- * enabled. Returns the step: the next snapshot (the same one when nothing changed) and the actions to run. The
- * event must already be checked.
+ * enabled. Returns null when no transition is enabled (nothing is allocated then), else the step: the next
+ * snapshot (the same one when nothing changed) and the actions to run. The event must already be checked.
  */
 export function step<TContext, TValue extends string>(
   snapshot: MachineSnapshot<TContext, TValue>,
   event: EventObject,
-): Step & { next_: MachineSnapshot<TContext, TValue> } {
-  const reentrant = busy;
-  const s = reentrant ? new Step() : scratch;
-  busy = true;
-  try {
-    s.next_ = snapshot;
-    s.actions_ = null;
-    s.domain_ = null;
-    const t = selectFor(snapshot, event);
-    if (t !== null) {
-      s.leaf_ = nodeOf(snapshot);
-      s.context_ = snapshot.context;
-      take(t, event, s);
-      settle(s, event);
-      if (s.domain_ !== null || s.context_ !== snapshot.context) s.next_ = snapshotOf(s);
-    }
-    return s as Step & { next_: MachineSnapshot<TContext, TValue> };
-  } finally {
-    busy = reentrant;
-  }
+): (Step & { next_: MachineSnapshot<TContext, TValue> }) | null {
+  const t = selectFor(snapshot, event);
+  if (t === null) return null;
+  const s = new Step(nodeOf(snapshot), snapshot.context);
+  take(t, event, s);
+  settle(s, event);
+  s.next_ = s.domain_ !== null || s.context_ !== snapshot.context ? snapshotOf(s) : snapshot;
+  return s as Step & { next_: MachineSnapshot<TContext, TValue> };
 }
 
 /** Throws the `TypeError` for a malformed event. @internal */
@@ -169,8 +152,7 @@ export class StateMachine<TContext, TEvent extends EventObject, TValue extends s
     this.id = id;
     const root = compileMachine(config, id, this.#nodes);
     this.root_ = root;
-    const s = new Step();
-    s.context_ = config.context;
+    const s = new Step(root, config.context);
     // The initial entry: the root, then down the `initial`s.
     for (let node: StateNode | null = root; node !== null; node = node.initial_) {
       runActions(node.entry_, INIT_EVENT, s);
@@ -197,10 +179,11 @@ export class StateMachine<TContext, TEvent extends EventObject, TValue extends s
     event: TEvent | SystemEvent,
   ): TransitionResult<TContext, TValue, TEvent> {
     checkEvent(event);
-    const s = step(this.resolveSnapshot(snapshot), event);
+    const from = this.resolveSnapshot(snapshot);
+    const s = step(from, event);
     return {
-      snapshot: s.next_,
-      actions: (s.actions_ ?? NONE) as TransitionResult<TContext, TValue, TEvent>['actions'],
+      snapshot: s?.next_ ?? from,
+      actions: (s?.actions_ ?? NONE) as TransitionResult<TContext, TValue, TEvent>['actions'],
     };
   }
 
