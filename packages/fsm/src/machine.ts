@@ -90,21 +90,27 @@ export interface TransitionResult<TContext, TValue extends string, TEvent> {
 }
 
 /** The state and result of one step that took a transition. @internal */
-export class Step {
+export interface Step {
+  leaf_: StateNode;
+  context_: unknown;
   /** The snapshot the step ends in. */
-  next_: MachineSnapshot<unknown, string> | null = null;
-  actions_: ExecutableAction<unknown, EventObject>[] | null = null;
+  next_: MachineSnapshot<unknown, string> | null;
+  actions_: ExecutableAction<unknown, EventObject>[] | null;
   /**
    * The outermost state that stayed active through the step (null if no transition had a target): the states
    * below it on the chain of the previous leaf were exited, those below it on the chain of the new leaf entered.
    * The actor cancels and schedules the delays of those (a state entered and left within the step gets none).
    */
-  domain_: StateNode | null = null;
-  constructor(
-    public leaf_: StateNode,
-    public context_: unknown,
-  ) {}
+  domain_: StateNode | null;
 }
+
+const newStep = (leaf: StateNode, context: unknown): Step => ({
+  leaf_: leaf,
+  context_: context,
+  next_: null,
+  actions_: null,
+  domain_: null,
+});
 
 /**
  * @internal One macrostep: the enabled transition for `event`, then eventless transitions until none is
@@ -117,7 +123,7 @@ export function step<TContext, TValue extends string>(
 ): (Step & { next_: MachineSnapshot<TContext, TValue> }) | null {
   const t = selectFor(snapshot, event);
   if (t === null) return null;
-  const s = new Step(nodeOf(snapshot), snapshot.context);
+  const s = newStep(nodeOf(snapshot), snapshot.context);
   take(t, event, s);
   settle(s, event);
   s.next_ = s.domain_ !== null || s.context_ !== snapshot.context ? snapshotOf(s) : snapshot;
@@ -152,7 +158,7 @@ export class StateMachine<TContext, TEvent extends EventObject, TValue extends s
     this.id = id;
     const root = compileMachine(config, id, this.#nodes);
     this.root_ = root;
-    const s = new Step(root, config.context);
+    const s = newStep(root, config.context);
     // The initial entry: the root, then down the `initial`s.
     for (let node: StateNode | null = root; node !== null; node = node.initial_) {
       runActions(node.entry_, INIT_EVENT, s);
