@@ -53,7 +53,8 @@ export interface StateNode {
   readonly done_: boolean;
   readonly entry_: readonly CompiledAction[];
   readonly exit_: readonly CompiledAction[];
-  children_: Map<string, StateNode> | null;
+  /** Empty for an atomic state (whose `initial_` is null). */
+  children_: StateNode[];
   initial_: StateNode | null;
   /** Own transitions by event type, in config order, and by the event type of each of its delays. */
   on_: Map<string, Transition[]>;
@@ -100,7 +101,8 @@ const isDescendant = (node: StateNode, ancestor: StateNode): boolean =>
  * into `nodes` by path. @internal
  */
 export function compileMachine(config: Raw, id: string, nodes: Map<string, StateNode>): StateNode {
-  const resolvers: (() => void)[] = [];
+  // Every state with its config, parents first.
+  const built: [StateNode, Raw][] = [];
   // `where` is relative to the state; its own path in the config is `states.a.states.b` for `a.b`.
   const fail = (node: StateNode, where: string, problem: string): never => {
     throw new MachineConfigError(id, [
@@ -149,49 +151,48 @@ export function compileMachine(config: Raw, id: string, nodes: Map<string, State
       done_: final && parent?.parent_ === null,
       entry_: list(config.entry) as CompiledAction[],
       exit_: list(config.exit) as CompiledAction[],
-      children_: null,
+      children_: [],
       initial_: null,
       on_: new Map(),
       always_: null,
       after_: [],
       delays_: [],
     };
+    built.push([node, config]);
     if (parent === null) node.root_ = node;
     else nodes.set(node.path_, node);
     const states: Raw | undefined = config.states;
     if (states !== undefined) {
-      const children = new Map(Object.keys(states).map((k) => [k, build(states[k], k, node)]));
-      node.children_ = children;
-      node.initial_ = children.get(config.initial) ?? fail(node, 'initial', unknownState(config.initial));
+      node.children_ = Object.keys(states).map((k) => build(states[k], k, node));
+      const initial = nodes.get(at(node.path_, config.initial));
+      node.initial_ = initial?.parent_ === node ? initial : fail(node, 'initial', unknownState(config.initial));
     } else if (parent === null) {
       fail(node, 'states', 'missing');
     }
-    // Transitions resolve once every state exists: targets may point anywhere in the tree.
-    resolvers.push(() => {
-      const { on = {}, after = {}, always, onDone } = config;
-      const add = (type: string, value: unknown, where: string): unknown =>
-        node.on_.set(type, transitions(value, node, where));
-      for (const type of Object.keys(on)) add(type, on[type], `on.${type}`);
-      node.after_ = Object.keys(after).map((k): Delay => {
-        const ms = delayOf(k) ?? fail(node, `after.${k}`, `expected ${DELAY}, got ${describe(k)}`);
-        const state = node.path_ || '#';
-        const event = Object.freeze({ type: `weft.after.${ms}.${state}` });
-        add(event.type, after[k], `after.${k}`);
-        return { node_: node, state_: state, ms_: ms, event_: event };
-      });
-      if (always !== undefined) node.always_ = transitions(always, node, 'always');
-      // Final children (resolved before their parent) take its `onDone` as their eventless transitions.
-      if (onDone !== undefined) {
-        const done = transitions(onDone, node, 'onDone');
-        for (const child of node.children_?.values() ?? []) if (child.final_) child.always_ = done;
-      }
-    });
     return node;
   };
 
   const root = build(config, '', null);
-  for (const resolve of resolvers) resolve();
-  // Parents come before their children in `nodes`.
-  for (const node of [root, ...nodes.values()]) node.delays_ = [...(node.parent_?.delays_ ?? []), ...node.after_];
+  // Transitions resolve once every state exists: targets may point anywhere in the tree.
+  for (const [node, config] of built) {
+    const { on = {}, after = {}, always, onDone } = config;
+    const add = (type: string, value: unknown, where: string): unknown =>
+      node.on_.set(type, transitions(value, node, where));
+    for (const type of Object.keys(on)) add(type, on[type], `on.${type}`);
+    node.after_ = Object.keys(after).map((k): Delay => {
+      const ms = delayOf(k) ?? fail(node, `after.${k}`, `expected ${DELAY}, got ${describe(k)}`);
+      const state = node.path_ || '#';
+      const event = Object.freeze({ type: `weft.after.${ms}.${state}` });
+      add(event.type, after[k], `after.${k}`);
+      return { node_: node, state_: state, ms_: ms, event_: event };
+    });
+    node.delays_ = [...(node.parent_?.delays_ ?? []), ...node.after_];
+    // Final children take the `onDone` as their eventless transitions (their own `always`, invalid, would win).
+    if (onDone !== undefined) {
+      const done = transitions(onDone, node, 'onDone');
+      for (const child of node.children_) if (child.final_) child.always_ = done;
+    }
+    if (always !== undefined) node.always_ = transitions(always, node, 'always');
+  }
   return root;
 }

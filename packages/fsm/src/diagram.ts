@@ -18,10 +18,10 @@ function edgesOf(node: StateNode): Edge[] {
   for (const delay of node.after_) labelled.push([`after ${delay.ms_}ms`, node.on_.get(delay.event_.type) ?? []]);
   if (node.always_ !== null && !node.final_) labelled.push(['always', node.always_]);
   // `onDone` is what the final children take as their eventless transitions.
-  const done = [...(node.children_?.values() ?? [])].find((child) => child.final_)?.always_;
+  const done = node.children_.find((child) => child.final_)?.always_;
   if (done) labelled.push(['onDone', done]);
   const edges: Edge[] = [];
-  const sources = node.parent_ === null ? [...(node.children_?.values() ?? [])].filter((n) => !n.final_) : [node];
+  const sources = node.parent_ === null ? node.children_.filter((n) => !n.final_) : [node];
   for (const [event, transitions] of labelled) {
     for (const t of transitions) {
       const label = t.guard_ === undefined ? event : `${event} [${t.guard_.name || 'guard'}]`;
@@ -51,12 +51,11 @@ export function toMermaid(machine: StateMachine<unknown, EventObject, string>): 
   const lines = ['stateDiagram-v2'];
   const edges: Edge[] = [];
   const walk = (node: StateNode, indent: string): void => {
-    const children = node.children_;
-    if (children === null || node.initial_ === null) return;
+    if (node.initial_ === null) return;
     lines.push(`${indent}[*] --> ${mermaidId(node.initial_)}`);
-    for (const child of children.values()) {
+    for (const child of node.children_) {
       const id = mermaidId(child);
-      if (child.children_ !== null) {
+      if (child.initial_ !== null) {
         lines.push(`${indent}state "${keyOf(child)}" as ${id} {`);
         walk(child, `${indent}  `);
         lines.push(`${indent}}`);
@@ -89,14 +88,14 @@ const quote = (text: string): string => `"${text.replace(/["\\]/g, '\\$&')}"`;
 export function toDot(machine: StateMachine<unknown, EventObject, string>): string {
   const lines = [`digraph ${quote(machine.id)} {`, '  compound=true;', '  node [shape=box, style=rounded];'];
   // A compound state is a cluster; edges into it go to its start point, edges out of it leave from there.
-  const point = (node: StateNode): string => quote(node.children_ === null ? node.path_ : `${node.path_}.[*]`);
+  const point = (node: StateNode): string => quote(node.initial_ === null ? node.path_ : `${node.path_}.[*]`);
   const edges: Edge[] = [];
   const walk = (node: StateNode, indent: string): void => {
     lines.push(`${indent}${quote(node === machine.root_ ? '[*]' : `${node.path_}.[*]`)} [shape=point, label=""];`);
     if (node.initial_ !== null)
       lines.push(`${indent}${quote(node === machine.root_ ? '[*]' : `${node.path_}.[*]`)} -> ${point(node.initial_)};`);
-    for (const child of node.children_?.values() ?? []) {
-      if (child.children_ !== null) {
+    for (const child of node.children_) {
+      if (child.initial_ !== null) {
         lines.push(
           `${indent}subgraph ${quote(`cluster_${child.path_}`)} {`,
           `${indent}  label=${quote(keyOf(child))};`,
@@ -113,8 +112,8 @@ export function toDot(machine: StateMachine<unknown, EventObject, string>): stri
   walk(machine.root_, '  ');
   edges.push(...edgesOf(machine.root_));
   for (const e of edges) {
-    const tail = e.from.children_ !== null ? `, ltail=${quote(`cluster_${e.from.path_}`)}` : '';
-    const head = e.to.children_ !== null ? `, lhead=${quote(`cluster_${e.to.path_}`)}` : '';
+    const tail = e.from.initial_ !== null ? `, ltail=${quote(`cluster_${e.from.path_}`)}` : '';
+    const head = e.to.initial_ !== null ? `, lhead=${quote(`cluster_${e.to.path_}`)}` : '';
     lines.push(`  ${point(e.from)} -> ${point(e.to)} [label=${quote(e.label)}${tail}${head}];`);
   }
   lines.push('}');

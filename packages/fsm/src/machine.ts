@@ -202,7 +202,7 @@ export class StateMachine<TContext, TEvent extends EventObject, TValue extends s
   ): MachineSnapshot<TContext, TValue> {
     if (snapshot instanceof MachineSnapshot && nodeOf(snapshot).root_ === this.root_) return snapshot;
     const node = this.#nodes.get(snapshot?.value);
-    if (node?.children_ !== null) throw expected('snapshot.value', `a state of machine "${this.id}"`, snapshot?.value);
+    if (node?.initial_ !== null) throw expected('snapshot.value', `a state of machine "${this.id}"`, snapshot?.value);
     const status = snapshot.status;
     if (!STATUSES.includes(status)) throw expected('snapshot.status', 'active, done or stopped', status);
     return new MachineSnapshot(node, snapshot.context, status);
