@@ -88,10 +88,8 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
     this.#started = true;
     this.#timers = NONE;
     if (this.#snapshot.status === 'active') {
-      if (paused === FRESH) {
-        for (const d of nodeOf(this.#snapshot).delays_) this.#schedule(d, d.ms_);
-        for (const a of this.machine.initialActions) a.exec();
-      } else for (const t of paused) this.#schedule(t.delay_, t.at_);
+      for (const t of paused === FRESH ? full(nodeOf(this.#snapshot).delays_) : paused) this.#schedule(t.delay_, t.at_);
+      if (paused === FRESH) for (const a of this.machine.initialActions) a.exec();
     }
     this.#busy = false;
     const first = this.#queue?.shift();

@@ -60,7 +60,6 @@ export interface StateNode {
   on_: Map<string, Transition[]>;
   /** `always`; for a final state, its parent's `onDone` (null when none: checked after every transition). */
   always_: Transition[] | null;
-  after_: readonly Delay[];
   /** The delays of this state and its ancestors, outermost first (the order their timers are scheduled in). */
   delays_: readonly Delay[];
 }
@@ -155,7 +154,6 @@ export function compileMachine(config: Raw, id: string, nodes: Map<string, State
       initial_: null,
       on_: new Map(),
       always_: null,
-      after_: [],
       delays_: [],
     };
     built.push([node, config]);
@@ -179,14 +177,14 @@ export function compileMachine(config: Raw, id: string, nodes: Map<string, State
     const add = (type: string, value: unknown, where: string): unknown =>
       node.on_.set(type, transitions(value, node, where));
     for (const type of Object.keys(on)) add(type, on[type], `on.${type}`);
-    node.after_ = Object.keys(after).map((k): Delay => {
+    const own = Object.keys(after).map((k): Delay => {
       const ms = delayOf(k) ?? fail(node, `after.${k}`, `expected ${DELAY}, got ${describe(k)}`);
       const state = node.path_ || '#';
       const event = Object.freeze({ type: `weft.after.${ms}.${state}` });
       add(event.type, after[k], `after.${k}`);
       return { node_: node, state_: state, ms_: ms, event_: event };
     });
-    node.delays_ = [...(node.parent_?.delays_ ?? []), ...node.after_];
+    node.delays_ = [...(node.parent_?.delays_ ?? []), ...own];
     // Final children take the `onDone` as their eventless transitions (their own `always`, invalid, would win).
     if (onDone !== undefined) {
       const done = transitions(onDone, node, 'onDone');

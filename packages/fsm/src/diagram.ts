@@ -15,7 +15,8 @@ interface Edge {
 function edgesOf(node: StateNode): Edge[] {
   // Labels: the event type, `after 1000ms`, `always` or `onDone`, and the guard's name in brackets.
   const labelled = [...node.on_].filter(([type]) => !type.startsWith('weft.'));
-  for (const delay of node.after_) labelled.push([`after ${delay.ms_}ms`, node.on_.get(delay.event_.type) ?? []]);
+  for (const delay of node.delays_.filter((d) => d.node_ === node))
+    labelled.push([`after ${delay.ms_}ms`, node.on_.get(delay.event_.type) ?? []]);
   if (node.always_ !== null && !node.final_) labelled.push(['always', node.always_]);
   // `onDone` is what the final children take as their eventless transitions.
   const done = node.children_.find((child) => child.final_)?.always_;
