@@ -18,7 +18,6 @@ import { validateConfig } from './validate';
 /** Eventless transitions taken in a row before the machine gives up with {@link EventlessLoopError}. */
 const MAX_EVENTLESS_STEPS = 100;
 
-const STATUSES: readonly SnapshotStatus[] = ['active', 'done', 'stopped'];
 /** An empty list, shared (frozen): no actions, no listeners, the timers of a fresh actor. @internal */
 export const NONE: readonly never[] = Object.freeze([]);
 const INIT_EVENT: SystemEvent = Object.freeze({ type: 'weft.init' });
@@ -204,7 +203,8 @@ export class StateMachine<TContext, TEvent extends EventObject, TValue extends s
     const node = this.#nodes.get(snapshot?.value);
     if (node?.initial_ !== null) throw expected('snapshot.value', `a state of machine "${this.id}"`, snapshot?.value);
     const status = snapshot.status;
-    if (!STATUSES.includes(status)) throw expected('snapshot.status', 'active, done or stopped', status);
+    if (!['active', 'done', 'stopped'].includes(status))
+      throw expected('snapshot.status', 'active, done or stopped', status);
     return new MachineSnapshot(node, snapshot.context, status);
   }
 }
@@ -257,7 +257,8 @@ function take(t: Transition, event: EventObject, s: Step): void {
     const domain = t.domain_;
     for (let n = s.leaf_ as StateNode; n !== domain; n = n.parent_ as StateNode) runActions(n.exit_, event, s);
     // Both domains are ancestors of the current leaf: the shorter path is the outer one.
-    if (s.domain_ === null || domain.path_.length < s.domain_.path_.length) s.domain_ = domain;
+    // (False for a null `s.domain_` too: `undefined <= n`.)
+    if (!((s.domain_?.path_.length as number) <= domain.path_.length)) s.domain_ = domain;
     s.leaf_ = leaf;
   }
   runActions(t.actions_, event, s);
