@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { describe, expectTypeOf, it } from 'vitest';
 import { Emitter, type EventArgs } from './emitter';
+import { errorMonitor } from './error-monitor';
 import { on } from './on';
 import { once } from './once';
 
@@ -43,11 +44,14 @@ describe('Emitter types', () => {
     expectTypeOf(e.emitAsync('tick')).toEqualTypeOf<Promise<void>>();
   });
 
-  it("has 'error', 'newListener' and 'removeListener' unless the map redeclares them", () => {
+  it("has 'error', errorMonitor, 'newListener' and 'removeListener' unless the map redeclares them", () => {
     const e = new Emitter<Events>();
     e.on('error', (error) => expectTypeOf(error).toBeUnknown());
+    e.on(errorMonitor, (error) => expectTypeOf(error).toBeUnknown());
     e.on('newListener', (name) =>
-      expectTypeOf(name).toEqualTypeOf<'data' | 'pair' | 'tick' | 'newListener' | 'removeListener' | 'error'>(),
+      expectTypeOf(name).toEqualTypeOf<
+        'data' | 'pair' | 'tick' | 'newListener' | 'removeListener' | 'error' | typeof errorMonitor
+      >(),
     );
     const typedErrors = new Emitter<{ error: [error: Error, attempt: number] }>();
     typedErrors.on('error', (error, attempt) => {
@@ -56,6 +60,24 @@ describe('Emitter types', () => {
     });
     // @ts-expect-error: this map's 'error' takes an Error and a number
     typedErrors.emit('error', 'text');
+  });
+
+  it("types errorMonitor listeners with the arguments of 'error'", () => {
+    const typedErrors = new Emitter<{ error: [error: Error, attempt: number]; data: [chunk: string] }>();
+    typedErrors.on(errorMonitor, (error, attempt) => {
+      expectTypeOf(error).toEqualTypeOf<Error>();
+      expectTypeOf(attempt).toEqualTypeOf<number>();
+    });
+    typedErrors.prependOnceListener(Emitter.errorMonitor, (error) => expectTypeOf(error).toEqualTypeOf<Error>());
+    expectTypeOf(typedErrors.listeners(errorMonitor)).toEqualTypeOf<((error: Error, attempt: number) => unknown)[]>();
+    expectTypeOf(once(typedErrors, errorMonitor)).toEqualTypeOf<Promise<[error: Error, attempt: number]>>();
+    expectTypeOf(Emitter.errorMonitor).toEqualTypeOf<typeof errorMonitor>();
+    // @ts-expect-error: a monitor gets what 'error' gets, an Error first
+    typedErrors.on(errorMonitor, (error: string) => error);
+    // @ts-expect-error: emitting the monitor event directly takes the arguments of 'error' too
+    typedErrors.emit(errorMonitor, 'text');
+    // @ts-expect-error: another symbol is not an event of this emitter
+    typedErrors.on(Symbol('other'), () => {});
   });
 
   it('returns this from chaining methods, also for subclasses', () => {

@@ -12,6 +12,7 @@ export type {
   ListenerOptions,
 } from './emitter';
 export { Emitter } from './emitter';
+export { errorMonitor } from './error-monitor';
 export type { MaxListenersExceededWarning } from './errors';
 export {
   AbortError,

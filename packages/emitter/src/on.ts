@@ -1,4 +1,5 @@
 import type { EventArgsOf, EventNameOf } from './emitter';
+import { errorMonitor } from './error-monitor';
 import { describe, OverflowError } from './errors';
 import { assertEventName, assertSignal, type EventSource, isEmitterLike, listen } from './source';
 
@@ -37,7 +38,8 @@ interface Waiter<T> {
 
 /**
  * Iterates over the events `eventName` as argument tuples, buffering those the consumer has not taken yet.
- * The iteration rejects on `'error'` (after the events buffered before it), ends when the signal aborts or a
+ * The iteration rejects on `'error'` (after the events buffered before it; not when iterating {@link errorMonitor},
+ * which yields each error and leaves it unhandled), ends when the signal aborts or a
  * `close` event arrives, and stops listening when the loop exits. With `highWaterMark`, a pausable emitter is
  * paused while the buffer is full and any other one gets the `overflow` policy, so memory stays bounded.
  *
@@ -193,7 +195,11 @@ export function on(
     return iterator;
   }
   stops.push(listen(emitter, eventName, (...args: unknown[]) => push(args)));
-  if (eventName !== 'error' && isEmitterLike(emitter)) stops.push(listen(emitter, 'error', fail));
+  // Iterating errorMonitor yields each error without listening for 'error': the errors stay unhandled (or not) as
+  // they would be without the iteration, and do not end it.
+  if (eventName !== 'error' && eventName !== errorMonitor && isEmitterLike(emitter)) {
+    stops.push(listen(emitter, 'error', fail));
+  }
   for (const name of close) stops.push(listen(emitter, name, finish));
   signal?.addEventListener('abort', finish, { once: true });
   return iterator;

@@ -1,4 +1,5 @@
 import type { EventArgsOf, EventNameOf } from './emitter';
+import { errorMonitor } from './error-monitor';
 import { AbortError } from './errors';
 import { assertEventName, assertSignal, type EventSource, isEmitterLike, listen } from './source';
 
@@ -10,7 +11,8 @@ export interface OnceOptions {
 
 /**
  * Waits for the next `eventName` and resolves with its arguments as a tuple. Rejects with the error if the emitter
- * emits `'error'` first (unless `'error'` is what is awaited), and with an `AbortError` if the signal aborts. Works
+ * emits `'error'` first (unless `'error'` or {@link errorMonitor} is what is awaited: waiting for the monitor
+ * resolves with the error's arguments and leaves the error unhandled), and with an `AbortError` if the signal aborts. Works
  * with `@weft/emitter`, `node:events` emitters (streams, sockets, …) and `EventTarget`s (resolving with `[event]`).
  *
  * @example
@@ -51,7 +53,9 @@ export function once(emitter: EventSource, eventName: string | symbol, options: 
       stop();
       resolve(args);
     });
-    if (eventName !== 'error' && isEmitterLike(emitter)) {
+    // Waiting for errorMonitor does not listen for 'error' either: a monitor sees every error first, and the wait
+    // must not make an error count as handled.
+    if (eventName !== 'error' && eventName !== errorMonitor && isEmitterLike(emitter)) {
       stopError = listen(emitter, 'error', (error: unknown) => {
         stop();
         reject(error);
