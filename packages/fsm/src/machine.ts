@@ -229,17 +229,13 @@ function select(leaf: StateNode, context: unknown, event: EventObject, type: str
   for (let n: StateNode | null = leaf; n !== null; n = n.parent_) {
     const candidates = type === null ? n.always_ : n.on_.get(type);
     if (candidates)
-      for (let i = 0; i < candidates.length; i++) {
-        const t = candidates[i] as Transition;
-        if (t.guard_ === undefined || t.guard_(context, event) === true) return t;
-      }
+      for (const t of candidates) if (t.guard_ === undefined || t.guard_(context, event) === true) return t;
   }
   return null;
 }
 
 function runActions(actions: readonly CompiledAction[], event: EventObject, s: Step): void {
-  for (let i = 0; i < actions.length; i++) {
-    const action = actions[i] as CompiledAction;
+  for (const action of actions) {
     const assigner = action[ASSIGNER];
     if (assigner !== undefined) {
       s.context_ = { ...(s.context_ as object), ...assigner(s.context_, event) };
@@ -262,7 +258,7 @@ function take(t: Transition, event: EventObject, s: Step): void {
     s.leaf_ = leaf;
   }
   runActions(t.actions_, event, s);
-  for (let i = 0; i < t.entry_.length; i++) runActions((t.entry_[i] as StateNode).entry_, event, s);
+  for (const n of t.entry_) runActions(n.entry_, event, s);
 }
 
 function settle(s: Step, event: EventObject): void {
