@@ -45,6 +45,8 @@ export interface Transition {
 export interface StateNode {
   /** Dotted path from the root (`'halfOpen.probing'`); `''` for the root. */
   readonly path_: string;
+  /** Its path in the config (`'states.a.states.b'`), for error messages. */
+  readonly where_: string;
   readonly parent_: StateNode | null;
   /** The machine's root, to tell this machine's snapshots from another's in O(1). */
   root_: StateNode;
@@ -104,21 +106,21 @@ export function compileMachine(config: Raw, id: string, nodes: Map<string, State
   const built: [StateNode, Raw][] = [];
   // `where` is relative to the state; its own path in the config is `states.a.states.b` for `a.b`.
   const fail = (node: StateNode, where: string, problem: string): never => {
-    throw new MachineConfigError(id, [
-      `${at(node.path_ && `states.${node.path_.replaceAll('.', '.states.')}`, where)}: ${problem}`,
-    ]);
+    throw new MachineConfigError(id, [`${at(node.where_, where)}: ${problem}`]);
   };
 
   const transitions = (value: unknown, source: StateNode, where: string): Transition[] =>
     list(value).map((item): Transition => {
-      const t: Raw = typeof item === 'string' ? { target: item } : (item as Raw);
+      // A string is a target (and has no `guard`, `actions` or `reenter`).
+      const t = item as Raw;
+      const name = typeof item === 'string' ? item : t.target;
       let domain = source;
       let target: StateNode | null = null;
       const entry: StateNode[] = [];
-      if (t.target !== undefined) {
+      if (name !== undefined) {
         target =
-          nodes.get(targetPath(source.path_, source.parent_?.path_ ?? '', t.target)) ??
-          fail(source, `${where}.target`, unknownState(t.target));
+          nodes.get(targetPath(source.path_, source.parent_?.path_ ?? '', name)) ??
+          fail(source, `${where}.target`, unknownState(name));
         // Exit up to the nearest ancestor of the source that contains the target (the source itself for a
         // target inside it, unless `reenter`); enter from below it down to the target and its initial leaf.
         // The root contains every state, so the loop ends there at the latest.
@@ -144,6 +146,7 @@ export function compileMachine(config: Raw, id: string, nodes: Map<string, State
     const final = config.type === 'final';
     const node: StateNode = {
       path_: parent === null ? '' : at(parent.path_, key),
+      where_: parent === null ? '' : at(parent.where_, `states.${key}`),
       parent_: parent,
       root_: parent?.root_ as StateNode,
       final_: final,

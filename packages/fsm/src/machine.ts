@@ -336,7 +336,8 @@ export function createMachine<
 ): StateMachine<TContext, EventFor<TType>, StateValueOf<TTree>>;
 // biome-ignore lint/suspicious/noExplicitAny: the implementation signature is not public; the overloads type it.
 export function createMachine(config: unknown): StateMachine<any, EventObject, string> {
-  if (typeof config !== 'object' || config === null || Array.isArray(config)) {
+  // (An array gets no further here: it has no `states`.)
+  if (typeof config !== 'object' || config === null) {
     throw expected('config', 'a machine config object', config);
   }
   // The id's type is checked in development, like the rest of the config's shape.
