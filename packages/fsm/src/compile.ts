@@ -110,10 +110,9 @@ export function compileMachine(config: Raw, id: string, nodes: Map<string, State
   };
 
   const transitions = (value: unknown, source: StateNode, where: string): Transition[] =>
-    list(value).map((item): Transition => {
+    (list(value) as Raw[]).map((t): Transition => {
       // A string is a target (and has no `guard`, `actions` or `reenter`).
-      const t = item as Raw;
-      const name = typeof item === 'string' ? item : t.target;
+      const name = typeof t === 'string' ? t : t.target;
       let domain = source;
       let target: StateNode | null = null;
       const entry: StateNode[] = [];
