@@ -6,16 +6,17 @@
  * happened, so no library can win by doing nothing. mitt passes a single argument, so it is absent from the
  * 3-argument cases; mitt and nanoevents have no once, and nanoevents removes through the function `on` returns.
  * The mixed case sends several emitters and event names through one call site, so no library is flattered by a
- * monomorphic site.
+ * monomorphic site. The errorMonitor cases come last (so that they cannot change what the others measure) and only
+ * compare with node:events, the one peer that has errorMonitor.
  */
-import { EventEmitter } from 'node:events';
+import { EventEmitter, errorMonitor as nodeErrorMonitor } from 'node:events';
 import EventEmitter3 from 'eventemitter3';
 import mitt from 'mitt';
 import { createNanoEvents } from 'nanoevents';
 import { EventEmitter as TseepEmitter } from 'tseep';
 import { EventEmitter as TseepSafeEmitter } from 'tseep/lib/ee-safe';
 import { bench, describe } from 'vitest';
-import { Emitter } from '../src/index';
+import { Emitter, errorMonitor } from '../src/index';
 
 const OPS = 1000;
 const options = { time: 150, warmupTime: 50, warmupIterations: 10 };
@@ -1088,6 +1089,64 @@ describe('mixed: 4 emitters x 3 events through one call site, 0-3 listeners, 1 a
       () => {
         for (let i = 0; i < OPS; i++) emitters[i & 3]!.emit(NAMES[i % 3]!, 1);
         check('nanoevents', MIXED_EXPECTED);
+      },
+      options,
+    );
+  }
+});
+
+describe("emit 'error' to an errorMonitor and 1 'error' listener", () => {
+  {
+    const e = new Emitter() as any;
+    e.on(errorMonitor, listener1());
+    e.on('error', listener1());
+    bench(
+      '@weft/emitter',
+      () => {
+        for (let i = 0; i < OPS; i++) e.emit('error', 1);
+        check('@weft/emitter', OPS * 2);
+      },
+      options,
+    );
+  }
+  {
+    const e = new EventEmitter();
+    e.on(nodeErrorMonitor, listener1());
+    e.on('error', listener1());
+    bench(
+      'node:events',
+      () => {
+        for (let i = 0; i < OPS; i++) e.emit('error', 1);
+        check('node:events', OPS * 2);
+      },
+      options,
+    );
+  }
+});
+
+describe('emit, 1 listener, 1 argument, on an emitter with an errorMonitor', () => {
+  {
+    const e = new Emitter() as any;
+    e.on(errorMonitor, listener1());
+    e.on('a', listener1());
+    bench(
+      '@weft/emitter',
+      () => {
+        for (let i = 0; i < OPS; i++) e.emit('a', 1);
+        check('@weft/emitter', OPS);
+      },
+      options,
+    );
+  }
+  {
+    const e = new EventEmitter();
+    e.on(nodeErrorMonitor, listener1());
+    e.on('a', listener1());
+    bench(
+      'node:events',
+      () => {
+        for (let i = 0; i < OPS; i++) e.emit('a', 1);
+        check('node:events', OPS);
       },
       options,
     );

@@ -27,7 +27,9 @@ function sideBySide(
 ): [string[], string[]] {
   const logs: [string[], string[]] = [[], []];
   const targets = [new Emitter(options), new EventEmitter(options)] as unknown as Target[];
-  targets.forEach((target, i) => script(target, (entry) => logs[i]!.push(entry)));
+  targets.forEach((target, i) => {
+    script(target, (entry) => logs[i]!.push(entry));
+  });
   return logs;
 }
 
