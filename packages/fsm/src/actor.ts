@@ -70,7 +70,7 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
     this.#clock = options.clock ?? systemClock;
     const given = options.snapshot;
     let snapshot = machine.initialSnapshot;
-    if (given !== undefined) {
+    if (given) {
       snapshot = machine.resolveSnapshot(given);
       this.#timers = restoreDelays(nodeOf(snapshot), given, options.elapsedMs ?? 0);
       if (snapshot.status === 'stopped') snapshot = withStatus(snapshot, 'active');
@@ -93,7 +93,7 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
     }
     this.#busy = false;
     const first = this.#queue?.shift();
-    if (first !== undefined) this.#process(first);
+    if (first) this.#process(first);
     return this;
   }
 
@@ -156,7 +156,7 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
   /** True if `event` would take a transition now (guards are evaluated; nothing runs). */
   can(event: TEvent): boolean {
     checkEvent(event);
-    return selectFor(this.#snapshot, event) !== null;
+    return !!selectFor(this.#snapshot, event);
   }
 
   /**
@@ -188,20 +188,20 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
     }
     this.#busy = true;
     try {
-      for (let e: EventObject | undefined = first; e !== undefined && this.#snapshot.status === 'active'; ) {
+      for (let e: EventObject | undefined = first; e && this.#snapshot.status === 'active'; ) {
         const previous = this.#snapshot;
         const taken = step(previous, e);
-        if (taken !== null) {
+        if (taken) {
           const { next_: next, actions_: actions, domain_: domain } = taken;
           this.#snapshot = next;
-          if (domain !== null) {
+          if (domain) {
             // Cancel the delays of the states exited, schedule those of the states entered.
             const depth = domain.path_.length;
-            if (this.#timers.length !== 0) this.#cancel(depth);
+            if (this.#timers.length) this.#cancel(depth);
             for (const d of nodeOf(next).delays_) if (d.node_.path_.length > depth) this.#schedule(d, d.ms_);
           }
           if (next.status === 'done') this.#cancel(-1);
-          if (actions !== null) for (const a of actions) a.exec();
+          if (actions) for (const a of actions) a.exec();
           if (next !== previous) for (const listener of this.#listeners) listener(next);
         }
         e = this.#queue?.shift();

@@ -37,8 +37,8 @@ export interface Transition {
   readonly domain_: StateNode;
   /** States entered, outermost first, down to the leaf reached through `initial`s. */
   readonly entry_: readonly StateNode[];
-  /** The active leaf after the transition (`null` without a target: the leaf stays). */
-  readonly leaf_: StateNode | null;
+  /** The active leaf after the transition (`undefined` without a target: the leaf stays). */
+  readonly leaf_: StateNode | undefined;
 }
 
 /** A compiled state. @internal */
@@ -129,7 +129,7 @@ export function compileMachine(config: Raw, id: string, nodes: Map<string, State
         }
         // The domain is a strict ancestor of the target.
         for (let n = target; n !== domain; n = n.parent_ as StateNode) entry.unshift(n);
-        for (let n = target.initial_; n !== null; n = n.initial_) entry.push(n);
+        for (let n = target.initial_; n; n = n.initial_) entry.push(n);
       }
       return {
         target_: target,
@@ -137,19 +137,19 @@ export function compileMachine(config: Raw, id: string, nodes: Map<string, State
         actions_: list(t.actions) as CompiledAction[],
         domain_: domain,
         entry_: entry,
-        leaf_: entry.at(-1) ?? null,
+        leaf_: entry.at(-1),
       };
     });
 
   const build = (config: Raw, key: string, parent: StateNode | null): StateNode => {
     const final = config.type === 'final';
     const node: StateNode = {
-      path_: parent === null ? '' : at(parent.path_, key),
-      where_: parent === null ? '' : at(parent.where_, `states.${key}`),
+      path_: parent ? at(parent.path_, key) : '',
+      where_: parent ? at(parent.where_, `states.${key}`) : '',
       parent_: parent,
       root_: parent?.root_ as StateNode,
       final_: final,
-      done_: final && parent?.parent_ === null,
+      done_: final && !parent?.parent_, // (a final root is never a leaf)
       entry_: list(config.entry) as CompiledAction[],
       exit_: list(config.exit) as CompiledAction[],
       children_: [],
@@ -159,14 +159,14 @@ export function compileMachine(config: Raw, id: string, nodes: Map<string, State
       delays_: [],
     };
     built.push([node, config]);
-    if (parent === null) node.root_ = node;
-    else nodes.set(node.path_, node);
+    if (parent) nodes.set(node.path_, node);
+    else node.root_ = node;
     const states: Raw | undefined = config.states;
-    if (states !== undefined) {
+    if (states) {
       node.children_ = Object.keys(states).map((k) => build(states[k], k, node));
       const initial = nodes.get(at(node.path_, config.initial));
       node.initial_ = initial?.parent_ === node ? initial : fail(node, 'initial', unknownState(config.initial));
-    } else if (parent === null) {
+    } else if (!parent) {
       fail(node, 'states', 'missing');
     }
     return node;

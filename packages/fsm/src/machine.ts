@@ -121,11 +121,11 @@ export function step<TContext, TValue extends string>(
   event: EventObject,
 ): (Step & { next_: MachineSnapshot<TContext, TValue> }) | null {
   const t = selectFor(snapshot, event);
-  if (t === null) return null;
+  if (!t) return null;
   const s = newStep(nodeOf(snapshot), snapshot.context);
   take(t, event, s);
   settle(s, event);
-  s.next_ = s.domain_ !== null || s.context_ !== snapshot.context ? snapshotOf(s) : snapshot;
+  s.next_ = s.domain_ || s.context_ !== snapshot.context ? snapshotOf(s) : snapshot;
   return s as Step & { next_: MachineSnapshot<TContext, TValue> };
 }
 
@@ -159,7 +159,7 @@ export class StateMachine<TContext, TEvent extends EventObject, TValue extends s
     this.root_ = root;
     const s = newStep(root, config.context);
     // The initial entry: the root, then down the `initial`s.
-    for (let node: StateNode | null = root; node !== null; node = node.initial_) {
+    for (let node: StateNode | null = root; node; node = node.initial_) {
       runActions(node.entry_, INIT_EVENT, s);
       s.leaf_ = node;
     }
@@ -226,10 +226,9 @@ export const selectFor = (snapshot: MachineSnapshot<unknown, string>, event: Eve
 
 /** The first transition for `type` (null: eventless) whose guard passes, in the leaf's `on_` first, then its ancestors'. */
 function select(leaf: StateNode, context: unknown, event: EventObject, type: string | null): Transition | null {
-  for (let n: StateNode | null = leaf; n !== null; n = n.parent_) {
+  for (let n: StateNode | null = leaf; n; n = n.parent_) {
     const candidates = type === null ? n.always_ : n.on_.get(type);
-    if (candidates)
-      for (const t of candidates) if (t.guard_ === undefined || t.guard_(context, event) === true) return t;
+    if (candidates) for (const t of candidates) if (!t.guard_ || t.guard_(context, event) === true) return t;
   }
   return null;
 }
@@ -237,7 +236,7 @@ function select(leaf: StateNode, context: unknown, event: EventObject, type: str
 function runActions(actions: readonly CompiledAction[], event: EventObject, s: Step): void {
   for (const action of actions) {
     const assigner = action[ASSIGNER];
-    if (assigner !== undefined) {
+    if (assigner) {
       s.context_ = { ...(s.context_ as object), ...assigner(s.context_, event) };
     } else {
       s.actions_ ??= [];
@@ -249,7 +248,7 @@ function runActions(actions: readonly CompiledAction[], event: EventObject, s: S
 function take(t: Transition, event: EventObject, s: Step): void {
   const leaf = t.leaf_;
   // A targetless transition exits and enters nothing.
-  if (leaf !== null) {
+  if (leaf) {
     const domain = t.domain_;
     for (let n = s.leaf_ as StateNode; n !== domain; n = n.parent_ as StateNode) runActions(n.exit_, event, s);
     // Both domains are ancestors of the current leaf: the shorter path is the outer one.
@@ -265,7 +264,7 @@ function settle(s: Step, event: EventObject): void {
   for (let steps = 0; ; steps++) {
     const leaf = s.leaf_ as StateNode;
     const t = leaf.done_ ? null : select(leaf, s.context_, event, null);
-    if (t === null) return;
+    if (!t) return;
     if (steps === MAX_EVENTLESS_STEPS) throw new EventlessLoopError(leaf.path_, steps);
     take(t, event, s);
   }
@@ -337,7 +336,7 @@ export function createMachine<
 // biome-ignore lint/suspicious/noExplicitAny: the implementation signature is not public; the overloads type it.
 export function createMachine(config: unknown): StateMachine<any, EventObject, string> {
   // (An array gets no further here: it has no `states`.)
-  if (typeof config !== 'object' || config === null) {
+  if (typeof config !== 'object' || !config) {
     throw expected('config', 'a machine config object', config);
   }
   // The id's type is checked in development, like the rest of the config's shape.
