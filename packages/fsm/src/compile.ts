@@ -70,7 +70,7 @@ export interface StateNode {
 type Raw = Record<string, any>;
 
 /** `where.key`, or `key` at the top. @internal */
-export const at = (where: string, key: string): string => (where === '' ? key : `${where}.${key}`);
+export const at = (where: string, key: string): string => (where ? `${where}.${key}` : key);
 
 /** A value, or each item of an array, as an array (nothing for `undefined`). @internal */
 export const list = (value: unknown): unknown[] => [value ?? []].flat();
@@ -95,7 +95,7 @@ export const isDelay = (ms: unknown): ms is number => Number.isFinite(ms) && (ms
 export const DELAY = 'a finite number of ms >= 0';
 
 const isDescendant = (node: StateNode, ancestor: StateNode): boolean =>
-  node !== ancestor && (ancestor.path_ === '' || node.path_.startsWith(`${ancestor.path_}.`));
+  node !== ancestor && (!ancestor.path_ || node.path_.startsWith(`${ancestor.path_}.`));
 
 /**
  * Compiles a machine config (see the note at the top on what it checks) into its root; every other state goes

@@ -93,7 +93,7 @@ export interface Step {
   leaf_: StateNode;
   context_: unknown;
   /** The snapshot the step ends in. */
-  next_: MachineSnapshot<unknown, string> | null;
+  next_?: MachineSnapshot<unknown, string>;
   actions_: ExecutableAction<unknown, EventObject>[] | null;
   /**
    * The outermost state that stayed active through the step (null if no transition had a target): the states
@@ -106,7 +106,6 @@ export interface Step {
 const newStep = (leaf: StateNode, context: unknown): Step => ({
   leaf_: leaf,
   context_: context,
-  next_: null,
   actions_: null,
   domain_: null,
 });
