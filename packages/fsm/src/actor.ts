@@ -164,11 +164,13 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
    * delayed transitions with their remaining time. Restore it with `createActor(machine, { snapshot })`.
    */
   getPersistedSnapshot(): PersistedSnapshot<TContext, TValue> {
-    const delayed = this.#pending().map(
-      ({ delay_: d, at_: remainingMs }): PersistedDelay => ({ state: d.state_, delayMs: d.ms_, remainingMs }),
-    );
     // The snapshot's own fields are value, context and status (its state node is private).
-    return { ...this.#snapshot, delayed };
+    return {
+      ...this.#snapshot,
+      delayed: this.#pending().map(
+        ({ delay_: d, at_: remainingMs }): PersistedDelay => ({ state: d.state_, delayMs: d.ms_, remainingMs }),
+      ),
+    };
   }
 
   /** The pending delayed transitions with their remaining time: scheduled, paused, or not started yet. */

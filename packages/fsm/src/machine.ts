@@ -15,9 +15,6 @@ import type {
 } from './types';
 import { validateConfig } from './validate';
 
-/** Eventless transitions taken in a row before the machine gives up with {@link EventlessLoopError}. */
-const MAX_EVENTLESS_STEPS = 100;
-
 /** An empty list, shared (frozen): no actions, no listeners, the timers of a fresh actor. @internal */
 export const NONE: readonly never[] = Object.freeze([]);
 const INIT_EVENT: SystemEvent = Object.freeze({ type: 'weft.init' });
@@ -264,7 +261,8 @@ function settle(s: Step, event: EventObject): void {
     const leaf = s.leaf_ as StateNode;
     const t = leaf.done_ ? null : select(leaf, s.context_, event, null);
     if (!t) return;
-    if (steps === MAX_EVENTLESS_STEPS) throw new EventlessLoopError(leaf.path_, steps);
+    // 100 in a row: the machine would loop forever (a literal: minifiers do not inline module constants).
+    if (steps === 100) throw new EventlessLoopError(leaf.path_, steps);
     take(t, event, s);
   }
 }
