@@ -528,7 +528,8 @@ export class Emitter<Events extends Record<string, unknown[]> = Record<string, u
 
   /**
    * Calls every listener of `eventName` synchronously, in order, with `args`; returns whether there was any.
-   * `emit('error', err)` with no `'error'` listener throws `err` (or an {@link UnhandledError} for a non-Error).
+   * `emit('error', err)` first calls the {@link errorMonitor} listeners, then the `'error'` listeners; with none,
+   * it throws `err` (or an {@link UnhandledError} for a non-Error).
    */
   // The implementation names three arguments instead of taking a rest array, so that emit allocates nothing; tsc
   // cannot relate a generic rest tuple to named parameters, hence the expected (and only) type error here.
@@ -566,7 +567,8 @@ export class Emitter<Events extends Record<string, unknown[]> = Record<string, u
   /**
    * Calls every listener of `eventName` (in order, without waiting in between) and resolves once all the promises
    * they return have settled. If any listener threw or rejected, rejects with an `AggregateError` of the failures
-   * in listener order. An unhandled `'error'` rejects as `emit` would throw.
+   * in listener order. An unhandled `'error'` rejects as `emit` would throw. For `'error'`, the {@link errorMonitor}
+   * listeners are started first and awaited with the others.
    *
    * @example
    * ```ts
