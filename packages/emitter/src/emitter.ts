@@ -70,7 +70,9 @@ export interface EmitterOptions {
   captureRejections?: boolean | undefined;
   /**
    * When a listener throws, keep calling the remaining listeners and route each failure to `'error'`; with no
-   * `'error'` listener, `emit` throws an `AggregateError` of the failures after the loop. Default `false`.
+   * `'error'` listener, `emit` throws an `AggregateError` of the failures after the loop. Failing
+   * {@link errorMonitor} listeners do not stop the `'error'` listeners either; their failures are thrown after them
+   * (never routed to `'error'`). Default `false`.
    */
   isolateErrors?: boolean | undefined;
 }
