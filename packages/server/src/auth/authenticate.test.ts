@@ -1,4 +1,5 @@
-import type { Emitter } from '@weft/emitter';
+import { EventEmitter } from 'node:events';
+import { Emitter } from '@weft/emitter';
 import { describe, expect, it } from 'vitest';
 import { start, testApp } from '../test-helpers';
 import { hashApiKey } from './api-keys';
@@ -201,6 +202,22 @@ describe('authenticate with API keys', () => {
     await app.inject({ url: '/', headers: { 'x-api-key': 'nope' } });
     await app.inject({ url: '/', headers: { 'x-api-key': 'k' } });
     expect(seen).toEqual(['invalid GET', 'ok a']);
+  });
+
+  it('emits into any emitter: node:events, or a weft Emitter whose map lacks the auth events', async () => {
+    const seen: string[] = [];
+    const node = new EventEmitter();
+    node.on('authFailed', (event: AuthFailedEvent) => seen.push(`node ${event.reason}`));
+    const other = new Emitter<{ unrelated: [] }>();
+    (other as unknown as Emitter<AuthEvents>).on('authFailed', (event) => seen.push(`weft ${event.reason}`));
+    // Both type-check as the `events` option (their event names include symbols such as errorMonitor).
+    for (const events of [node, other]) {
+      const app = testApp();
+      app.use(authenticate({ apiKeys: { k: { id: 'a' } }, events }));
+      app.get('/', () => 'ok');
+      await app.inject({ url: '/', headers: { 'x-api-key': 'nope' } });
+    }
+    expect(seen).toEqual(['node invalid', 'weft invalid']);
   });
 
   it('propagates a failing lookup as a server error (500), reported on the error event', async () => {

@@ -51,11 +51,12 @@ export type AuthEvents = {
 };
 
 /**
- * Anything with `emit(name, payload)`, such as `app.events`. Typed loosely so that an emitter whose event map does
- * not list {@link AuthEvents} yet still fits; listeners receive the payloads described there.
+ * Anything with `emit(name, payload)`, such as `app.events` or a `node:events` emitter. Typed loosely (both
+ * parameters `never`) so that any emitter fits, including one whose event map does not list {@link AuthEvents} and
+ * one whose event names include symbols (`errorMonitor`); listeners receive the payloads described there.
  */
 export interface AuthEventSink {
-  emit(name: string, event: never): unknown;
+  emit(name: never, event: never): unknown;
 }
 
 /** Counters for metrics; read them from {@link Authenticator.stats}. */
