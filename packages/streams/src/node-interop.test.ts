@@ -107,6 +107,29 @@ describe('fromNodeWritable into a real http.ServerResponse', () => {
     expect(cleanedUp).toBe(true);
   });
 
+  it('batched writes (writev) into a chunked response keep flowing to the end (no drain lost)', async () => {
+    // Writes queued while one is in flight reach the response together. Node 22+ buffers writes to a corked,
+    // chunked response itself and can report "wait for drain" for them without ever emitting 'drain': the
+    // wrapper must not cork. Many rounds, so the socket's synchronous completions that expose it happen.
+    const rounds = 16;
+    const perRound = 32;
+    const port = await listen((_req, res) => {
+      const sink = fromNodeWritable<Buffer>(res);
+      let round = 0;
+      const burst = () => {
+        // A burst of writes in one turn: the first goes out, the rest queue and are flushed as one batch.
+        for (let i = 0; i < perRound; i++) sink.write(Buffer.alloc(64 * 1024, (round + i) % 251));
+        if (++round === rounds) sink.end();
+        else sink.once('drain', burst);
+      };
+      burst();
+    });
+    const res = await get(port);
+    let length = 0;
+    for await (const part of res) length += (part as Buffer).length;
+    expect(length).toBe(rounds * perRound * 64 * 1024);
+  });
+
   it('toNodeReadable(weft).pipe(res) honours the response backpressure too', async () => {
     const port = await listen((_req, res) => {
       toNodeReadable(Readable.from(chunks(32), { bytes: true })).pipe(res);

@@ -193,10 +193,11 @@ export function fromNodeWritable<T = Buffer>(
       return drained();
     },
     writev(chunks) {
-      stream.cork();
+      // No cork(): Node 22+ buffers the writes to a corked, chunked http response itself and may answer "wait
+      // for drain" for them without ever emitting 'drain' (the socket never saw a refused write). Each write
+      // corks the socket until the next tick anyway, so the batch still goes out together.
       let ok = true;
       for (const chunk of chunks) ok = stream.write(chunk);
-      stream.uncork();
       if (ok) return;
       return drained();
     },
