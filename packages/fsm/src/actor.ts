@@ -1,7 +1,7 @@
 import { type Clock, systemClock, type TimerHandle } from '@weft/reactor';
 import { DELAY, type Delay, isDelay, type StateNode } from './compile';
 import { expected } from './errors';
-import { checkEvent, type MachineSnapshot, NONE, nodeOf, StateMachine, selectFor, step, withStatus } from './machine';
+import { checkEvent, type MachineSnapshot, nodeOf, StateMachine, selectFor, step, withStatus } from './machine';
 import type { EventObject, PersistedDelay, PersistedSnapshot } from './types';
 
 /** Options of {@link createActor}. */
@@ -86,7 +86,7 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
     if (this.#started) return this;
     const paused = this.#timers;
     this.#started = true;
-    this.#timers = NONE;
+    this.#timers = [];
     if (this.#snapshot.status === 'active') {
       for (const t of paused === FRESH ? full(nodeOf(this.#snapshot).delays_) : paused) this.#schedule(t.delay_, t.at_);
       if (paused === FRESH) for (const a of this.machine.initialActions) a.exec();
@@ -253,9 +253,9 @@ function restoreDelays<TContext, TValue extends string>(
   if (!Array.isArray(list)) throw expected('options.snapshot.delayed', 'an array', list);
   return list
     .map((entry: unknown, i): Timer => {
-      const { state, delayMs, remainingMs: left = -1 } = (entry ?? {}) as Partial<PersistedDelay>;
+      const { state, delayMs, remainingMs: left } = (entry ?? {}) as PersistedDelay;
       const delay = active.find((d) => d.ms_ === delayMs && d.state_ === state);
-      // Also false without a delay: `left <= undefined`.
+      // Also false without `remainingMs` (`undefined >= 0`) or without a delay (`left <= undefined`).
       if (!(left >= 0 && left <= (delay?.ms_ as number))) {
         throw new TypeError(`options.snapshot.delayed[${i}]: not a delay of an active state: ${JSON.stringify(entry)}`);
       }

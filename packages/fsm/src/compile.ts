@@ -62,6 +62,11 @@ export interface StateNode {
   on_: Map<string, Transition[]>;
   /** `always`; for a final state, its parent's `onDone` (null when none: checked after every transition). */
   always_: Transition[] | null;
+  /**
+   * On the root: whether any state has eventless transitions (`always`, or `onDone` on final children). Without,
+   * a step does not walk the active chain looking for them after each transition.
+   */
+  eventless_?: true;
   /** The delays of this state and its ancestors, outermost first (the order their timers are scheduled in). */
   delays_: readonly Delay[];
 }
@@ -191,8 +196,12 @@ export function compileMachine(config: Raw, id: string, nodes: Map<string, State
     if (onDone !== undefined) {
       const done = transitions(onDone, node, 'onDone');
       for (const child of node.children_) if (child.final_) child.always_ = done;
+      root.eventless_ = true;
     }
-    if (always !== undefined) node.always_ = transitions(always, node, 'always');
+    if (always !== undefined) {
+      node.always_ = transitions(always, node, 'always');
+      root.eventless_ = true;
+    }
   }
   return root;
 }

@@ -312,6 +312,10 @@ describe('nested states', () => {
     expect(s.matches('a.a1.deep')).toBe(true);
     expect(s.matches('a.a2')).toBe(false);
     expect(s.matches('b')).toBe(false);
+    // Whole segments only: a prefix of a name or a dangling dot is not an ancestor.
+    expect(s.matches('a.a' as never)).toBe(false);
+    expect(s.matches('a.' as never)).toBe(false);
+    expect(s.matches('' as never)).toBe(false);
   });
 
   it('returns side-effect actions in order with the context each one saw', () => {

@@ -15,8 +15,6 @@ import type {
 } from './types';
 import { validateConfig } from './validate';
 
-/** An empty list, shared (frozen): no actions, no listeners, the timers of a fresh actor. @internal */
-export const NONE: readonly never[] = Object.freeze([]);
 const INIT_EVENT: SystemEvent = Object.freeze({ type: 'weft.init' });
 
 /** The state node of a snapshot (`undefined` for anything else). @internal */
@@ -52,8 +50,8 @@ export class MachineSnapshot<TContext, TValue extends string> {
    * `matches('halfOpen')` and `matches('halfOpen.probing')` are both true.
    */
   matches(path: TValue): boolean {
-    const value: string = this.value;
-    return value === path || (value.charCodeAt(path.length) === 46 && value.startsWith(path));
+    // Whole segments: 'a.b' matches 'a' and 'a.b', not 'a.' or 'a.bc' (shorter than comparing characters).
+    return `${this.value}.`.startsWith(`${path}.`);
   }
 }
 
@@ -184,7 +182,7 @@ export class StateMachine<TContext, TEvent extends EventObject, TValue extends s
     const s = step(from, event);
     return {
       snapshot: s?.next_ ?? from,
-      actions: (s?.actions_ ?? NONE) as TransitionResult<TContext, TValue, TEvent>['actions'],
+      actions: (s?.actions_ ?? []) as TransitionResult<TContext, TValue, TEvent>['actions'],
     };
   }
 
@@ -230,15 +228,18 @@ function select(leaf: StateNode, context: unknown, event: EventObject, type: str
 }
 
 function runActions(actions: readonly CompiledAction[], event: EventObject, s: Step): void {
-  for (const action of actions) {
-    const assigner = action[ASSIGNER];
-    if (assigner) {
-      s.context_ = { ...(s.context_ as object), ...assigner(s.context_, event) };
-    } else {
-      s.actions_ ??= [];
-      s.actions_.push(new ExecutableAction(action, s.context_, event));
+  // Most lists are empty (no entry or exit actions): skipping those saves a few percent per step over starting a
+  // for…of on each.
+  if (actions.length)
+    for (const action of actions) {
+      const assigner = action[ASSIGNER];
+      if (assigner) {
+        s.context_ = { ...(s.context_ as object), ...assigner(s.context_, event) };
+      } else {
+        s.actions_ ??= [];
+        s.actions_.push(new ExecutableAction(action, s.context_, event));
+      }
     }
-  }
 }
 
 function take(t: Transition, event: EventObject, s: Step): void {
@@ -259,7 +260,7 @@ function take(t: Transition, event: EventObject, s: Step): void {
 function settle(s: Step, event: EventObject): void {
   for (let steps = 0; ; steps++) {
     const leaf = s.leaf_ as StateNode;
-    const t = leaf.done_ ? null : select(leaf, s.context_, event, null);
+    const t = leaf.done_ || !leaf.root_.eventless_ ? null : select(leaf, s.context_, event, null);
     if (!t) return;
     // 100 in a row: the machine would loop forever (a literal: minifiers do not inline module constants).
     if (steps === 100) throw new EventlessLoopError(leaf.path_, steps);
