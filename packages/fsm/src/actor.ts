@@ -40,6 +40,8 @@ interface Timer {
  * identity). Never added to (both lists are copied on write); not frozen, as `for…of` is slower on frozen arrays.
  */
 const FRESH: never[] = [];
+/** No timers, shared by started actors (lists are replaced, never changed, so sharing is safe). */
+const NO_TIMERS: never[] = [];
 
 /**
  * A running instance of a machine: it holds the current snapshot, runs actions, schedules delayed transitions
@@ -86,7 +88,7 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
     if (this.#started) return this;
     const paused = this.#timers;
     this.#started = true;
-    this.#timers = [];
+    this.#timers = NO_TIMERS;
     if (this.#snapshot.status === 'active') {
       for (const t of paused === FRESH ? full(nodeOf(this.#snapshot).delays_) : paused) this.#schedule(t.delay_, t.at_);
       if (paused === FRESH) for (const a of this.machine.initialActions) a.exec();
