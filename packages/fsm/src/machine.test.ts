@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { assign } from './assign';
-import { EventlessLoopError, isEventlessLoopError, isMachineConfigError, MachineConfigError } from './errors';
+import { EventlessLoopError, isEventlessLoopError } from './errors';
 import { createMachine, MachineSnapshot, type StateMachine } from './machine';
+import { problemsOf } from './test-helpers';
 import type { EventObject } from './types';
 
 /** Runs a list of events through the pure core, running the returned actions as an actor would. */
@@ -447,19 +448,6 @@ describe('root transitions and targets', () => {
 });
 
 describe('createMachine validation', () => {
-  const problemsOf = (config: unknown): readonly string[] => {
-    try {
-      createMachine(config as never);
-    } catch (error) {
-      expect(error).toBeInstanceOf(MachineConfigError);
-      expect(error).toBeInstanceOf(TypeError);
-      expect(isMachineConfigError(error)).toBe(true);
-      expect((error as MachineConfigError).code).toBe('ERR_WEFT_FSM_CONFIG');
-      return (error as MachineConfigError).problems;
-    }
-    throw new Error('expected createMachine to throw');
-  };
-
   it('reports every problem with its path in one error', () => {
     const problems = problemsOf({
       id: 'breaker',

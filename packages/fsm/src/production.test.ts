@@ -3,23 +3,12 @@ import { join } from 'node:path';
 import { runInNewContext } from 'node:vm';
 import { Reactor } from '@weft/reactor';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { assign, createActor, createMachine, isMachineConfigError, MachineConfigError } from './index';
+import { assign, createActor, createMachine, type MachineConfigError } from './index';
+import { problemsOf } from './test-helpers';
 
 // The developer checks are guarded by `process.env.NODE_ENV !== 'production'`, read at call time, so stubbing the
 // variable runs the very code a production bundle keeps. The bundles below check that bundlers really drop the
 // rest, and that the guard holds where there is no `process` at all.
-
-const problemsOf = (config: unknown): readonly string[] => {
-  try {
-    createMachine(config as never);
-  } catch (error) {
-    expect(error).toBeInstanceOf(MachineConfigError);
-    expect(error).toBeInstanceOf(TypeError);
-    expect(isMachineConfigError(error)).toBe(true);
-    return (error as MachineConfigError).problems;
-  }
-  throw new Error('expected createMachine to throw');
-};
 
 const messy = {
   id: 'm',
