@@ -68,6 +68,21 @@ async function commandCalls(): Promise<Record<string, number>> {
   return calls;
 }
 
+/**
+ * Moves the expiry of `key` back by `ms`: for state whose clock is its key's expiry (the single-limit scripts), the
+ * same as that much time passing.
+ */
+async function expire(key: string, ms: number): Promise<void> {
+  const left = await admin.pttl(key);
+  await admin.pexpire(key, Math.max(1, left - ms));
+}
+
+/** `value` is `expected` less the few ms the test itself took (at most 200). */
+function near(value: number, expected: number): void {
+  expect(value).toBeLessThanOrEqual(expected);
+  expect(value).toBeGreaterThan(expected - 200);
+}
+
 describe.each(Object.keys(clients))('RedisStore with %s', (kind) => {
   const open: Client[] = [];
   const connect = async () => {
@@ -250,15 +265,7 @@ describe.each(Object.keys(clients))('RedisStore with %s', (kind) => {
       // Two per second: one every 500 ms.
       const limiter = new RateLimiter({ algorithm, limit: 2, windowMs: 1_000, store, ...patient });
       const key = `expiry:${kind}:${algorithm === 'gcra' ? 'gcra' : 'tb'}:e`;
-      // Moving the expiry back by ms is the same as that much time passing, for this state and only for it.
-      const pass = async (ms: number) => {
-        const left = await admin.pttl(key);
-        await admin.pexpire(key, Math.max(1, left - ms));
-      };
-      const near = (value: number, expected: number) => {
-        expect(value).toBeLessThanOrEqual(expected);
-        expect(value).toBeGreaterThan(expected - 200);
-      };
+      const pass = (ms: number) => expire(key, ms);
       const fresh = await limiter.consume('e');
       expect(fresh).toMatchObject({ allowed: true, remaining: 1, resetMs: 500 });
       expect(await admin.pttl(key)).toBeGreaterThan(500);
@@ -286,14 +293,7 @@ describe.each(Object.keys(clients))('RedisStore with %s', (kind) => {
     const store = (await connect()).store(`slide:${kind}:`);
     const limiter = new RateLimiter({ algorithm: 'sliding-window', limit: 2, windowMs: 1_000, store, ...patient });
     const key = `slide:${kind}:sw:s`;
-    const pass = async (ms: number) => {
-      const left = await admin.pttl(key);
-      await admin.pexpire(key, Math.max(1, left - ms));
-    };
-    const near = (value: number, expected: number) => {
-      expect(value).toBeLessThanOrEqual(expected);
-      expect(value).toBeGreaterThan(expected - 200);
-    };
+    const pass = (ms: number) => expire(key, ms);
     expect(await limiter.consume('s')).toMatchObject({ allowed: true, remaining: 1, resetMs: 2_000 });
     expect(await limiter.consume('s')).toMatchObject({ allowed: true, remaining: 0 });
     const over = await limiter.consume('s');
