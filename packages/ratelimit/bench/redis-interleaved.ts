@@ -13,25 +13,16 @@
  *
  * `--json` also writes the medians as weft's bench results (`pnpm bench:record ratelimit-redis`).
  */
-import { Redis } from 'ioredis';
 import { RateLimiterRedis } from 'rate-limiter-flexible';
 import { type BenchGroup, recordResults, withoutJson } from '../../../tools/bench/results';
-import { startRedisServer } from '../../../tools/testing/redis-server';
 import { type Algorithm, RateLimiter, RedisStore } from '../src/index';
+import { benchRedis, CONSUMES, run } from './redis-setup';
 
-const CONSUMES = 2_000;
 const ROUNDS = Number(withoutJson(process.argv.slice(2))[0] ?? 5);
 const CONCURRENCIES = [1, 64];
 const RLF = 'rate-limiter-flexible RateLimiterRedis';
 
-const redis = await startRedisServer();
-const clients: Redis[] = [];
-function client(): Redis {
-  const c = new Redis(redis.url, { enableOfflineQueue: true });
-  clients.push(c);
-  return c;
-}
-const admin = client();
+const { client, admin, close } = await benchRedis();
 
 type Consume = (key: string) => Promise<unknown>;
 interface Workload {
@@ -67,17 +58,6 @@ const workloads = new Map<string, Workload>([
   ['hot keys', workload('hot', 10, 100_000)],
   ['denied', workload('denied', 10, 10)],
 ]);
-
-async function run(consume: Consume, keys: readonly string[], concurrency: number): Promise<void> {
-  let next = 0;
-  const loop = async () => {
-    while (next < CONSUMES) {
-      const i = next++;
-      await consume(keys[i % keys.length]!);
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, loop));
-}
 
 function field(info: string, name: string): number {
   const match = new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info);
@@ -171,5 +151,4 @@ console.log(`store errors (fallbacks) during the run: ${storeErrors}`);
 const command = `pnpm exec tsx --conditions=source packages/ratelimit/bench/redis-interleaved.ts ${ROUNDS}`;
 recordResults(`${command} (medians of interleaved rounds, ${CONSUMES} consumes each)`, groups);
 
-for (const c of clients) c.disconnect();
-await redis.stop();
+await close();

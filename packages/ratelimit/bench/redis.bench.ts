@@ -7,24 +7,15 @@
  * took are printed at the end (INFO commandstats). `redis-interleaved.ts` runs the same contenders round by round
  * and adds each side's CPU time per consume.
  */
-import { Redis } from 'ioredis';
 import { RateLimiterRedis } from 'rate-limiter-flexible';
 import { afterAll, bench, describe } from 'vitest';
-import { startRedisServer } from '../../../tools/testing/redis-server';
 import { type Algorithm, RateLimiter, RedisStore } from '../src/index';
+import { benchRedis, CONSUMES, run as runOver } from './redis-setup';
 
-const CONSUMES = 2_000;
 const KEYS = Array.from({ length: 1_000 }, (_, i) => `client-${i}`);
 const options = { time: 1_000, warmupTime: 200, warmupIterations: 2 };
 
-const redis = await startRedisServer();
-const clients: Redis[] = [];
-function client(): Redis {
-  const c = new Redis(redis.url, { enableOfflineQueue: true });
-  clients.push(c);
-  return c;
-}
-const admin = client();
+const { client, admin, close } = await benchRedis();
 
 // Generous deadline: this measures throughput, and a loaded machine must not turn slow answers into fallbacks.
 const weft = (algorithm: Algorithm) =>
@@ -45,16 +36,7 @@ for (const algorithm of algorithms) {
   contenders.set(`@weft/ratelimit RedisStore ${algorithm}`, (k) => limiter.consume(k));
 }
 
-async function run(consume: (key: string) => Promise<unknown>, concurrency: number): Promise<void> {
-  let next = 0;
-  const loop = async () => {
-    while (next < CONSUMES) {
-      const i = next++;
-      await consume(KEYS[i % KEYS.length]!);
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, loop));
-}
+const run = (consume: (key: string) => Promise<unknown>, concurrency: number) => runOver(consume, KEYS, concurrency);
 
 // Warm every contender up (JIT, connections, script cache) before anything is timed, so that running first is
 // no handicap; rate-limiter-flexible also runs first and last in each group, to show the drift of a shared machine.
@@ -89,7 +71,4 @@ describe('round trips and Redis time per consume', () => {
   );
 });
 
-afterAll(async () => {
-  for (const c of clients) c.disconnect();
-  await redis.stop();
-});
+afterAll(close);
