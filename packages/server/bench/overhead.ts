@@ -8,8 +8,8 @@
  *   taskset -c 0 node --conditions=source --import tsx packages/server/bench/overhead.ts [requests per round] [rounds]
  */
 import { createServer as createNodeServer, type Server } from 'node:http';
-import { Duplex } from 'node:stream';
 import { createServer } from '../src/index';
+import { MemorySocket } from '../src/inject';
 
 const payload = { hello: 'world' };
 const request =
@@ -17,16 +17,15 @@ const request =
 const batchSize = 50;
 const batch = Buffer.from(request.repeat(batchSize));
 
-/** A connection in memory: what the server writes is scanned for status lines, what a client sends is pushed. */
-class MemorySocket extends Duplex {
-  readonly remoteAddress = '127.0.0.1';
-  readonly remotePort = 40_000;
-  readonly remoteFamily = 'IPv4';
+/** A connection in memory (inject's): what the server writes is scanned for status lines, not kept. */
+class CountingSocket extends MemorySocket {
   responses = 0;
   #awaited = 0;
   #wake: (() => void) | undefined;
 
-  override _read(): void {}
+  constructor() {
+    super('127.0.0.1', () => {});
+  }
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
     this.#count(chunk);
     callback();
@@ -34,15 +33,6 @@ class MemorySocket extends Duplex {
   override _writev(chunks: { chunk: Buffer }[], callback: () => void): void {
     for (const { chunk } of chunks) this.#count(chunk);
     callback();
-  }
-  setTimeout(): this {
-    return this;
-  }
-  setNoDelay(): this {
-    return this;
-  }
-  setKeepAlive(): this {
-    return this;
   }
 
   /** Sends one batch and resolves once all its responses have been written. */
@@ -116,7 +106,7 @@ const roundCount = Number(process.argv[3] ?? 12);
 const servers = await contenders();
 const connections = new Map(
   servers.map(([name, server]) => {
-    const sockets = Array.from({ length: 10 }, () => new MemorySocket());
+    const sockets = Array.from({ length: 10 }, () => new CountingSocket());
     for (const socket of sockets) server.emit('connection', socket);
     return [name, sockets] as const;
   }),
@@ -124,7 +114,7 @@ const connections = new Map(
 const perRequest = new Map<string, number[]>(servers.map(([name]) => [name, []]));
 for (let round = 0; round < roundCount; round++) {
   for (const [name] of servers) {
-    const sockets = connections.get(name) as MemorySocket[];
+    const sockets = connections.get(name) as CountingSocket[];
     const batches = Math.ceil(requests / batchSize / sockets.length);
     const before = process.cpuUsage();
     await Promise.all(

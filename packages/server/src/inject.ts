@@ -29,8 +29,13 @@ export interface InjectResponse {
   json<T = unknown>(): T;
 }
 
-/** An in-memory connection: what the server writes is collected, what the client sends is pushed. */
-class MemorySocket extends Duplex {
+/**
+ * An in-memory connection: what the server writes is collected, what the client sends is pushed. Also the base of
+ * the sockets of `bench/overhead.ts`; not exported from the package.
+ *
+ * @internal
+ */
+export class MemorySocket extends Duplex {
   readonly remoteAddress: string;
   readonly remotePort = 0;
   readonly remoteFamily: string;
