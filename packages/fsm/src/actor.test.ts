@@ -346,6 +346,36 @@ describe('persistence', () => {
     });
   });
 
+  it('stops before start without running anything and keeps the full delays to persist', () => {
+    const entered: string[] = [];
+    const m = createMachine({
+      initial: 'a',
+      states: { a: { entry: () => entered.push('a'), after: { 250: 'b' }, on: { GO: 'b' } }, b: {} },
+    });
+    const clock = new Reactor();
+    const actor = createActor(m, { clock });
+    actor.send({ type: 'GO' });
+    actor.stop();
+    actor.start();
+    actor.send({ type: 'GO' });
+    clock.advance(1000);
+    expect(entered).toEqual([]);
+    expect(actor.getSnapshot().value).toBe('a');
+    expect(actor.getPersistedSnapshot()).toEqual({
+      value: 'a',
+      context: undefined,
+      status: 'stopped',
+      delayed: [{ state: 'a', delayMs: 250, remainingMs: 250 }],
+    });
+    // Restored, the actor resumes the delay where it was, without the initial entry actions.
+    const restored = createActor(m, { clock, snapshot: actor.getPersistedSnapshot() }).start();
+    clock.advance(249);
+    expect(restored.getSnapshot().value).toBe('a');
+    clock.advance(1);
+    expect(restored.getSnapshot().value).toBe('b');
+    expect(entered).toEqual([]);
+  });
+
   it('rejects a persisted snapshot that does not fit the machine', () => {
     const machine = breakerMachine();
     const base = { value: 'open' as const, context: { failures: 0 }, status: 'active' as const };

@@ -34,14 +34,11 @@ interface Timer {
   handle_?: TimerHandle;
 }
 
-/** The timers of a fresh actor before start (compared by identity). */
 /**
- * An empty list: the listeners when there is none, the timers of a fresh actor before start (compared by
- * identity). Never added to (both lists are copied on write); not frozen, as `for…of` is slower on frozen arrays.
+ * An empty list, shared: the listeners when there is none, the timers when none is pending. Never added to
+ * (both lists are copied on write); not frozen, as `for…of` is slower on frozen arrays.
  */
-const FRESH: never[] = [];
-/** No timers, shared by started actors (lists are replaced, never changed, so sharing is safe). */
-const NO_TIMERS: never[] = [];
+const NONE: never[] = [];
 
 /**
  * A running instance of a machine: it holds the current snapshot, runs actions, schedules delayed transitions
@@ -58,13 +55,13 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
   #busy = true;
   #queue: EventObject[] | null = null;
   /** Replaced, never mutated (copy on write); shared and empty when there is none. */
-  #listeners: readonly SnapshotListener<TContext, TValue>[] = FRESH;
+  #listeners: readonly SnapshotListener<TContext, TValue>[] = NONE;
   /**
    * The delayed transitions: scheduled while running; before `start()` those of a restored snapshot, after
-   * `stop()` what remained of them. The shared {@link FRESH} for a fresh actor before start: it schedules the
-   * delays of its initial states and runs the initial entry actions on start.
+   * `stop()` what remained of them. Undefined for a fresh actor before start: it schedules the delays of its
+   * initial states and runs the initial entry actions on start.
    */
-  #timers: readonly Timer[] = FRESH;
+  #timers: readonly Timer[] | undefined;
 
   /** @internal */
   constructor(machine: StateMachine<TContext, TEvent, TValue>, options: ActorOptions<TContext, TValue>) {
@@ -88,14 +85,14 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
     if (this.#started) return this;
     const paused = this.#timers;
     this.#started = true;
-    this.#timers = NO_TIMERS;
+    this.#timers = NONE;
     if (this.#snapshot.status === 'active') {
-      for (const t of paused === FRESH ? full(nodeOf(this.#snapshot).delays_) : paused) this.#schedule(t.delay_, t.at_);
-      if (paused === FRESH) for (const a of this.machine.initialActions) a.exec();
+      for (const t of paused ?? full(nodeOf(this.#snapshot).delays_)) this.#schedule(t.delay_, t.at_);
+      if (!paused) for (const a of this.machine.initialActions) a.exec();
     }
     this.#busy = false;
-    const first = this.#queue?.shift();
-    if (first) this.#process(first);
+    // The events sent before (none: the call just clears the queue).
+    this.#process(this.#queue?.shift());
     return this;
   }
 
@@ -145,7 +142,7 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
     this.#busy = false;
     this.#queue = null;
     const listeners = this.#listeners;
-    this.#listeners = FRESH;
+    this.#listeners = NONE;
     this.#snapshot = withStatus(snapshot, 'stopped');
     for (const listener of listeners) listener(this.#snapshot);
   }
@@ -179,15 +176,17 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
   #pending(): Timer[] {
     const running = this.#started && this.#snapshot.status === 'active';
     const now = running ? this.#clock.now() : 0;
-    const timers = this.#timers === FRESH ? full(nodeOf(this.#snapshot).delays_) : this.#timers;
-    return timers.map((t) => ({ delay_: t.delay_, at_: Math.max(0, t.at_ - now) }));
+    return (this.#timers ?? full(nodeOf(this.#snapshot).delays_)).map((t) => ({
+      delay_: t.delay_,
+      at_: Math.max(0, t.at_ - now),
+    }));
   }
 
   /** Handles `first` and then what was queued meanwhile; queues it if busy, ignores it unless active. */
-  #process(first: EventObject): void {
+  #process(first: EventObject | undefined): void {
     if (this.#busy) {
       this.#queue ??= [];
-      this.#queue.push(first);
+      this.#queue.push(first as EventObject);
       return;
     }
     this.#busy = true;
@@ -201,7 +200,7 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
           if (domain) {
             // Cancel the delays of the states exited, schedule those of the states entered.
             const depth = domain.path_.length;
-            if (this.#timers.length) this.#cancel(depth);
+            if ((this.#timers as Timer[]).length) this.#cancel(depth);
             for (const d of nodeOf(next).delays_) if (d.node_.path_.length > depth) this.#schedule(d, d.ms_);
           }
           if (next.status === 'done') this.#cancel(-1);
@@ -223,16 +222,17 @@ export class Actor<TContext, TEvent extends EventObject, TValue extends string> 
       at_: this.#clock.now() + ms,
       // Cancelled timers are cleared, so a timer that fires is pending.
       handle_: this.#clock.setTimeout(() => {
-        this.#timers = this.#timers.filter((t) => t !== timer);
+        this.#timers = (this.#timers as Timer[]).filter((t) => t !== timer);
         this.#process(delay.event_);
       }, ms),
     };
-    this.#timers = [...this.#timers, timer];
+    this.#timers = [...(this.#timers as Timer[]), timer];
   }
 
   /** Cancels the timers of the active states deeper than `depth` (a path length; -1 for every state). */
   #cancel(depth: number): void {
-    this.#timers = this.#timers.filter(
+    // (No timers before start: nothing to cancel.)
+    this.#timers = this.#timers?.filter(
       (t) => t.delay_.node_.path_.length <= depth || void this.#clock.clearTimeout(t.handle_),
     );
   }

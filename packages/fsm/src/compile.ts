@@ -32,11 +32,13 @@ export interface Delay {
 export interface Transition {
   readonly target_: StateNode | null;
   readonly guard_: ((context: unknown, event: EventObject) => boolean) | undefined;
+  /**
+   * The transition's actions, then the entry actions of the states it enters (outermost first, down to the leaf
+   * reached through `initial`s): one list, compiled once.
+   */
   readonly actions_: readonly CompiledAction[];
   /** States are exited from the active leaf up to (excluding) this one. */
   readonly domain_: StateNode;
-  /** States entered, outermost first, down to the leaf reached through `initial`s. */
-  readonly entry_: readonly StateNode[];
   /** The active leaf after the transition (`undefined` without a target: the leaf stays). */
   readonly leaf_: StateNode | undefined;
 }
@@ -100,7 +102,7 @@ export const isDelay = (ms: unknown): ms is number => Number.isFinite(ms) && (ms
 export const DELAY = 'a finite number of ms >= 0';
 
 const isDescendant = (node: StateNode, ancestor: StateNode): boolean =>
-  node !== ancestor && (!ancestor.path_ || node.path_.startsWith(`${ancestor.path_}.`));
+  !!node.parent_ && (node.parent_ === ancestor || isDescendant(node.parent_, ancestor));
 
 /**
  * Compiles a machine config (see the note at the top on what it checks) into its root; every other state goes
@@ -139,9 +141,8 @@ export function compileMachine(config: Raw, id: string, nodes: Map<string, State
       return {
         target_: target,
         guard_: t.guard,
-        actions_: list(t.actions) as CompiledAction[],
+        actions_: [...(list(t.actions) as CompiledAction[]), ...entry.flatMap((n) => n.entry_)],
         domain_: domain,
-        entry_: entry,
         leaf_: entry.at(-1),
       };
     });

@@ -88,7 +88,7 @@ export interface Step {
   leaf_: StateNode;
   context_: unknown;
   /** The snapshot the step ends in. */
-  next_?: MachineSnapshot<unknown, string>;
+  next_: MachineSnapshot<unknown, string> | null;
   actions_: ExecutableAction<unknown, EventObject>[] | null;
   /**
    * The outermost state that stayed active through the step (null if no transition had a target): the states
@@ -103,6 +103,7 @@ const newStep = (leaf: StateNode, context: unknown): Step => ({
   context_: context,
   actions_: null,
   domain_: null,
+  next_: null,
 });
 
 /**
@@ -222,24 +223,27 @@ export const selectFor = (snapshot: MachineSnapshot<unknown, string>, event: Eve
 function select(leaf: StateNode, context: unknown, event: EventObject, type: string | null): Transition | null {
   for (let n: StateNode | null = leaf; n; n = n.parent_) {
     const candidates = type === null ? n.always_ : n.on_.get(type);
-    if (candidates) for (const t of candidates) if (!t.guard_ || t.guard_(context, event) === true) return t;
+    if (candidates)
+      for (let i = 0; i < candidates.length; i++) {
+        const t = candidates[i] as Transition;
+        if (!t.guard_ || t.guard_(context, event) === true) return t;
+      }
   }
   return null;
 }
 
 function runActions(actions: readonly CompiledAction[], event: EventObject, s: Step): void {
-  // Most lists are empty (no entry or exit actions): skipping those saves a few percent per step over starting a
-  // for…of on each.
-  if (actions.length)
-    for (const action of actions) {
-      const assigner = action[ASSIGNER];
-      if (assigner) {
-        s.context_ = { ...(s.context_ as object), ...assigner(s.context_, event) };
-      } else {
-        s.actions_ ??= [];
-        s.actions_.push(new ExecutableAction(action, s.context_, event));
-      }
+  // Indexed: a for…of costs a few percent per step here, mostly on the many empty lists.
+  for (let i = 0; i < actions.length; i++) {
+    const action = actions[i] as CompiledAction;
+    const assigner = action[ASSIGNER];
+    if (assigner) {
+      s.context_ = Object.assign({}, s.context_, assigner(s.context_, event));
+    } else {
+      s.actions_ ??= [];
+      s.actions_.push(new ExecutableAction(action, s.context_, event));
     }
+  }
 }
 
 function take(t: Transition, event: EventObject, s: Step): void {
@@ -253,8 +257,8 @@ function take(t: Transition, event: EventObject, s: Step): void {
     if (!((s.domain_?.path_.length as number) <= domain.path_.length)) s.domain_ = domain;
     s.leaf_ = leaf;
   }
+  // The transition's actions and the entry actions (compiled into one list).
   runActions(t.actions_, event, s);
-  for (const n of t.entry_) runActions(n.entry_, event, s);
 }
 
 function settle(s: Step, event: EventObject): void {
