@@ -1,7 +1,8 @@
 /**
  * Hello-world JSON throughput: raw node:http, weft (bare and with its default protection), Fastify, Koa, Express 5 and
- * Hono, each in its own process pinned to CPU 0, loaded by autocannon in another process pinned to CPU 1. Then the
- * gateway case: weft's `proxy()` and `@fastify/http-proxy` in front of the same node:http upstream (pinned to CPU 1
+ * Hono, and raw node:http sending the two RateLimit headers of weft's default protection (what Node itself charges
+ * for them, the ceiling of weft+protection), each in its own process pinned to CPU 0, loaded by autocannon in another
+ * process pinned to CPU 1. Then the gateway case: weft's `proxy()` and `@fastify/http-proxy` in front of the same node:http upstream (pinned to CPU 1
  * beside autocannon, so the proxy under test has CPU 0 to itself).
  *
  *   node --conditions=source --import tsx packages/server/bench/http.ts [seconds] [server names…]
@@ -19,7 +20,17 @@ import { createServer as createNodeServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { type BenchGroup, recordResults, withoutJson } from '../../../tools/bench/results';
 
-const servers = ['node:http', 'weft', 'weft+protection', 'fastify', 'koa', 'express', 'hono'] as const;
+const servers = [
+  'node:http',
+  'node:http+ratelimit-headers',
+  'weft',
+  'weft+protection',
+  'weft+protection-noheaders',
+  'fastify',
+  'koa',
+  'express',
+  'hono',
+] as const;
 const proxies = ['fastify-proxy', 'weft-proxy'] as const;
 type Name = (typeof servers)[number] | (typeof proxies)[number] | 'upstream';
 const payload = { hello: 'world' };
@@ -35,12 +46,40 @@ async function serve(name: Name, port: number): Promise<void> {
       });
       res.end(body);
     }).listen(port, '127.0.0.1');
-  } else if (name === 'weft' || name === 'weft+protection') {
+  } else if (name === 'node:http+ratelimit-headers') {
+    // What Node itself charges for the two RateLimit headers weft's default protection sends on every response
+    // (the same names and values, counted down per request): the ceiling for weft+protection.
+    const windowMs = 1_000;
+    let remaining = 1_000_000_000;
+    createNodeServer((_req, res) => {
+      const body = JSON.stringify(payload);
+      remaining--;
+      const reset = Math.ceil((windowMs - (Date.now() % windowMs)) / 1_000);
+      res.writeHead(200, [
+        'RateLimit-Policy',
+        `"default";q=1000000000;w=1`,
+        'RateLimit',
+        `"default";r=${remaining};t=${reset}`,
+        'content-type',
+        'application/json; charset=utf-8',
+        'content-length',
+        Buffer.byteLength(body),
+      ]);
+      res.end(body);
+    }).listen(port, '127.0.0.1');
+  } else if (name === 'weft' || name === 'weft+protection' || name === 'weft+protection-noheaders') {
     const { createServer } = await import('../src/index');
-    const protectedApp = name === 'weft+protection';
+    const protectedApp = name !== 'weft';
+    // The default protection; `-noheaders` with `rateLimit.headers: false` (no RateLimit headers on allowed requests).
     const app = createServer(
       protectedApp
-        ? { rateLimit: { limit: 1_000_000_000, windowMs: 1_000 } }
+        ? {
+            rateLimit: {
+              limit: 1_000_000_000,
+              windowMs: 1_000,
+              headers: name === 'weft+protection' ? 'draft-8' : false,
+            },
+          }
         : { rateLimit: false, loadShedding: false, operations: false },
     );
     if (protectedApp) {

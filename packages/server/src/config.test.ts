@@ -29,7 +29,13 @@ describe('validateConfig', () => {
       trustProxy: ['loopback'],
       timeouts: { headersMs: 5_000, requestMs: 10_000, keepAliveMs: 1_000, handlerMs: 0 },
       shutdownTimeoutMs: 100,
-      rateLimit: { limit: 5, windowMs: 1_000, algorithm: 'gcra', store: { redis: 'redis://127.0.0.1:6379' } },
+      rateLimit: {
+        limit: 5,
+        windowMs: 1_000,
+        algorithm: 'gcra',
+        store: { redis: 'redis://127.0.0.1:6379' },
+        headers: false,
+      },
       loadShedding: false,
       operations: { metrics: false },
       logger: { level: 'warn' },
@@ -56,7 +62,7 @@ describe('validateConfig', () => {
     expect(
       problems({
         prot: 1,
-        rateLimit: { limit: 1.5, store: { redis: 'localhost' } },
+        rateLimit: { limit: 1.5, store: { redis: 'localhost' }, headers: true },
         trustProxy: { a: 1 },
         logger: { level: 'loud' },
         operations: { health: 'healthz' },
@@ -67,6 +73,7 @@ describe('validateConfig', () => {
       'prot: unknown field (expected one of $schema, port, host, workers, bodyLimit, trustProxy, timeouts, shutdownTimeoutMs, rateLimit, loadShedding, operations, logger, dev, upstreams, routes, bus, auth)',
       'rateLimit.limit: expected an integer, got 1.5',
       'rateLimit.store.redis: expected a string matching ^rediss?://, got "localhost"',
+      'rateLimit.headers: expected one of "draft-8", "draft-7", "draft-6", false, got true',
       'trustProxy: expected a boolean or an integer or a string or an array, got an object',
       'logger.level: expected one of "fatal", "error", "warn", "info", "debug", "trace", "silent", got "loud"',
       'operations.health: expected a string matching ^/, got "healthz"',

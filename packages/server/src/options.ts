@@ -53,8 +53,11 @@ export interface RateLimitOptions {
    * which needs the `ioredis` package installed), or any `@weft/ratelimit` store (e.g. a `RedisStore` on your client).
    */
   store?: 'memory' | { redis: string } | Store;
-  /** Which header dialect to send. Default `'draft-8'`. */
-  headers?: 'draft-8' | 'draft-7' | 'draft-6';
+  /**
+   * Which RateLimit header dialect to send with every response. Default `'draft-8'`. `false` sends none (a 429 then
+   * carries only `Retry-After`): each header costs Node about 0.4 µs of CPU per response.
+   */
+  headers?: 'draft-8' | 'draft-7' | 'draft-6' | false;
   /** The key a request counts under. Default: the client address (`ctx.ip`, IPv6 as its /64). */
   key?: (ctx: Context) => string;
   /**
@@ -70,7 +73,7 @@ export interface ResolvedRateLimit {
   windowMs: number;
   algorithm: RateLimitAlgorithm;
   store: 'memory' | { redis: string } | Store;
-  headers: 'draft-8' | 'draft-7' | 'draft-6';
+  headers: 'draft-8' | 'draft-7' | 'draft-6' | false;
   key: ((ctx: Context) => string) | undefined;
   storeTimeoutMs: number;
 }
@@ -279,10 +282,18 @@ function resolveRateLimit(value: false | RateLimitOptions | undefined): false | 
     windowMs: integer(r.windowMs, 'rateLimit.windowMs', 1_000, 1),
     algorithm: oneOf(r.algorithm, 'rateLimit.algorithm', algorithms, 'token-bucket'),
     store,
-    headers: oneOf(r.headers, 'rateLimit.headers', ['draft-8', 'draft-7', 'draft-6'] as const, 'draft-8'),
+    headers: rateLimitHeaders(r.headers),
     key: r.key,
     storeTimeoutMs: integer(r.storeTimeoutMs, 'rateLimit.storeTimeoutMs', 100, 1),
   };
+}
+
+function rateLimitHeaders(value: unknown): ResolvedRateLimit['headers'] {
+  if (value === undefined) return 'draft-8';
+  if (value !== false && value !== 'draft-8' && value !== 'draft-7' && value !== 'draft-6') {
+    throw new TypeError(`rateLimit.headers: expected "draft-8", "draft-7", "draft-6" or false, got ${describe(value)}`);
+  }
+  return value;
 }
 
 function resolveLoadShedding(value: false | LoadSheddingOptions | undefined): false | Required<LoadSheddingOptions> {

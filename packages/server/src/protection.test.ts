@@ -39,6 +39,23 @@ describe('rate limiting', () => {
     expect((await from('192.0.2.1')).status).toBe(429);
   });
 
+  it('sends no RateLimit headers with headers: false, only Retry-After on a 429, and rejects an unknown dialect', async () => {
+    const clock = new Reactor();
+    const app = testApp({ clock, rateLimit: { limit: 1, windowMs: 60_000, headers: false } });
+    app.get('/', () => 'ok');
+    const allowed = await app.inject({ url: '/' });
+    expect(allowed.status).toBe(200);
+    expect(Object.keys(allowed.headers).filter((name) => name.startsWith('ratelimit'))).toEqual([]);
+    const denied = await app.inject({ url: '/' });
+    expect(denied.status).toBe(429);
+    expect(denied.headers['retry-after']).toBe('60');
+    expect(Object.keys(denied.headers).filter((name) => name.startsWith('ratelimit'))).toEqual([]);
+    expect(denied.json()).toMatchObject({ status: 429, retryAfterMs: 60_000 });
+    expect(() => resolveOptions({ rateLimit: { headers: 'draft-9' as 'draft-8' } })).toThrow(
+      new TypeError('rateLimit.headers: expected "draft-8", "draft-7", "draft-6" or false, got "draft-9"'),
+    );
+  });
+
   it('counts an IPv6 client by its /64 and honours a custom key', async () => {
     const clock = new Reactor();
     const app = testApp({ clock, rateLimit: { limit: 1, windowMs: 60_000 } });

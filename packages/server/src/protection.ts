@@ -238,15 +238,18 @@ export function rateLimitLayer(
     });
     limiter.on('error', onError);
     const keyOf = settings.key ?? defaultKey;
-    const headers = new HeaderFormatter(standard);
+    const headers = standard === false ? undefined : new HeaderFormatter(standard);
     const apply = (ctx: Context, result: RateLimitResult, next: Next): unknown => {
       if (result.allowed) {
-        headers.defer(ctx, result);
+        headers?.defer(ctx, result);
         return next();
       }
       onLimited(ctx, result);
       throw new HttpError(429, `rate limit of ${result.limit} requests per ${result.windowMs} ms exceeded`, {
-        headers: rateLimitHeaders(result, { standard }),
+        headers:
+          standard === false
+            ? { 'retry-after': String(Math.max(1, Math.ceil(result.retryAfterMs / 1_000))) }
+            : rateLimitHeaders(result, { standard }),
         extensions: { retryAfterMs: result.retryAfterMs },
       });
     };
