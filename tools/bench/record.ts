@@ -99,9 +99,9 @@ const recorders: Record<string, Recorder> = {
   'cluster-ipc': script('packages/cluster/bench/ipc.ts', 'IPC request/response against RateLimiterCluster'),
   'server-http': script(
     'packages/server/bench/http.ts',
-    'hello-world and proxy servers under autocannon (about 4 minutes)',
+    'hello-world and proxy servers under autocannon (about 7 minutes)',
     [],
-    ['5', '--rounds', '3'],
+    ['4', '--rounds', '5'],
   ),
 };
 

@@ -165,6 +165,14 @@ export class Core {
 }
 
 /** True for a promise or any object with a `then` method. */
+/**
+ * The signal argument of a stream's hooks: `core.signal` for a hook that declares it (`hook.length > index`),
+ * undefined for one that does not, so a stream whose hooks ignore it never makes (nor aborts) a signal. @internal
+ */
+export function hookSignal(core: Core): (hook: (...args: never[]) => unknown, index: number) => AbortSignal {
+  return (hook, index) => (hook.length > index ? core.signal : (undefined as never));
+}
+
 export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (
     value !== undefined &&

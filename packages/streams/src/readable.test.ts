@@ -321,4 +321,32 @@ describe('Readable options', () => {
     await expect(finished(source)).rejects.toMatchObject({ name: 'AbortError' });
     expect(readSignal?.aborted).toBe(true);
   });
+  it('hands a signal only to a read hook that declares it', async () => {
+    const handed: unknown[] = [];
+    const source = new Readable<number>({
+      read: function (this: Readable<number>, _size: number) {
+        // biome-ignore lint/complexity/noArguments: what a hook that does not declare the signal would see
+        handed.push(arguments[1]);
+        this.push(1);
+        this.push(null);
+      },
+    });
+    const declared: AbortSignal[] = [];
+    const other = new Readable<number>({
+      read(_size, signal) {
+        declared.push(signal);
+        this.push(null);
+      },
+    });
+    const drain = async (stream: Readable<number>) => {
+      for await (const _ of stream);
+    };
+    await Promise.all([drain(source), drain(other)]);
+    await flush();
+    expect(handed).toEqual([undefined]);
+    expect(declared).toHaveLength(1);
+    expect(declared[0]).toBeInstanceOf(AbortSignal);
+    // Auto-destroy after 'end' aborts the signal the hook was given.
+    expect(declared[0]?.aborted).toBe(true);
+  });
 });

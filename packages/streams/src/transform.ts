@@ -1,5 +1,5 @@
 import { Emitter } from '@weft/emitter';
-import { Core, type Host, isThenable } from './core';
+import { Core, type Host, hookSignal, isThenable } from './core';
 import { exposeWriteSide } from './internal';
 import { type PipeDestination, ReadSide } from './read-side';
 import { bindSignal, type PipeOptions, type ReadableEvents, swallow } from './readable';
@@ -101,12 +101,8 @@ export class Transform<I, O> extends Emitter<TransformEvents<O>> {
       this.#write.complete();
     };
     const fail = (error: unknown) => this.#write.fail(error);
-    // The signal (and its AbortController) is created on the first hook call, then reused.
-    let hookSignal: AbortSignal | undefined;
-    const hookSignalOf = (): AbortSignal => {
-      if (hookSignal === undefined) hookSignal = core.signal;
-      return hookSignal;
-    };
+    // The signal (and its AbortController) is created on the first call of a hook that declares it, then reused.
+    const signalFor = hookSignal(core);
     const write =
       transform === undefined
         ? (chunk: I) => {
@@ -115,7 +111,7 @@ export class Transform<I, O> extends Emitter<TransformEvents<O>> {
             return holdIfFull();
           }
         : (chunk: I) => {
-            const result = transform.call(this, chunk, push, hookSignalOf());
+            const result = transform.call(this, chunk, push, signalFor(transform, 2));
             if (result !== undefined && isThenable(result)) {
               result.then(afterAsync, fail);
               return HOLD;
@@ -128,7 +124,7 @@ export class Transform<I, O> extends Emitter<TransformEvents<O>> {
         read.push(null);
         return;
       }
-      const result = flush.call(this, push, hookSignalOf());
+      const result = flush.call(this, push, signalFor(flush, 1));
       if (isThenable(result)) return result.then(() => void read.push(null));
       read.push(null);
       return;

@@ -238,6 +238,34 @@ describe('Writable errors and destroy', () => {
     await expect(sink.writeAsync(2)).rejects.toBeInstanceOf(StreamDestroyedError);
   });
 
+  it('hands a signal only to hooks that declare it, and fails waiting writes with a destroy error made lazily', async () => {
+    const handed: unknown[] = [];
+    const sink = new Writable<number>({
+      write: function (_n: number) {
+        // biome-ignore lint/complexity/noArguments: what a hook that does not declare the signal would see
+        handed.push(arguments[1]);
+      },
+      final: function () {
+        // biome-ignore lint/complexity/noArguments: as above
+        handed.push(arguments[0]);
+      },
+    });
+    sink.write(1);
+    sink.end();
+    await finished(sink);
+    expect(handed).toEqual([undefined, undefined]);
+    const slow = new Writable<number>({ write: () => new Promise<void>(() => {}) });
+    const errors: unknown[] = [];
+    slow.write(1, (e) => errors.push(e));
+    slow.write(2, (e) => errors.push(e));
+    slow.destroy();
+    await flush();
+    expect(errors).toHaveLength(2);
+    expect(errors[0]).toBeInstanceOf(StreamDestroyedError);
+    // One error for every write that was waiting.
+    expect(errors[1]).toBe(errors[0]);
+  });
+
   it('destroy() aborts the signal of the write in flight, fails buffered writes and emits close only', async () => {
     let signal: AbortSignal | undefined;
     const sink = new Writable<number>({

@@ -1,5 +1,5 @@
 import { Emitter } from '@weft/emitter';
-import { Core, type Host } from './core';
+import { Core, type Host, hookSignal } from './core';
 import { StreamDestroyedError } from './errors';
 import { exposeWriteSide } from './internal';
 import { bindSignal } from './readable';
@@ -22,7 +22,9 @@ export type WritableEvents = {
 export interface WritableOptions<T> extends SizeOptions<T> {
   /**
    * Writes one chunk; the write is complete when it returns, or when its promise resolves (a throw or rejection
-   * destroys the stream with that error). Writes never overlap. `signal` aborts when the stream is destroyed.
+   * destroys the stream with that error). Writes never overlap. `signal` aborts when the stream is destroyed; like
+   * every hook's signal, it is made only for a function that declares the parameter (its `length` counts it; a rest
+   * parameter does not), since making and aborting one costs microseconds per stream.
    */
   write: (this: Writable<T>, chunk: T, signal: AbortSignal) => void | PromiseLike<void>;
   /** Writes several buffered chunks at once (after `cork()`, or when writes queued behind a slow one). */
@@ -86,18 +88,14 @@ export class Writable<T> extends Emitter<WritableEvents> {
       destroy === undefined ? undefined : (error) => destroy.call(this, error),
     );
     this.#core = core;
-    // The signal (and its AbortController) is created on the first hook call, then reused.
-    let hookSignal: AbortSignal | undefined;
-    const hookSignalOf = (): AbortSignal => {
-      if (hookSignal === undefined) hookSignal = core.signal;
-      return hookSignal;
-    };
+    // The signal (and its AbortController) is created on the first call of a hook that declares it, then reused.
+    const signalFor = hookSignal(core);
     this.#side = new WriteSide<T>(
       core,
       sizing,
-      (chunk) => write.call(this, chunk, hookSignalOf()),
-      writev === undefined ? undefined : (chunks) => writev.call(this, chunks, hookSignalOf()),
-      final === undefined ? undefined : () => final.call(this, hookSignalOf()),
+      (chunk) => write.call(this, chunk, signalFor(write, 1)),
+      writev === undefined ? undefined : (chunks) => writev.call(this, chunks, signalFor(writev, 1)),
+      final === undefined ? undefined : () => final.call(this, signalFor(final, 0)),
     );
     core.writable = this.#side;
     exposeWriteSide(this, Writable.prototype.write, this.#side as WriteSide<never>);

@@ -221,12 +221,15 @@ export class WriteSide<T> implements Side {
   }
 
   onDestroy(error: unknown): void {
-    const failure = error ?? new StreamDestroyedError('write');
+    // Made only when a callback is waiting: an error (its stack trace) costs microseconds, and a stream that
+    // finished has none.
+    let made: unknown;
+    const failure = () => (made ??= error ?? new StreamDestroyedError('write'));
     if (this.#writing) {
       this.#writing = false;
-      if (this.#inflightCallback !== undefined) this.#defer(this.#inflightCallback, failure);
+      if (this.#inflightCallback !== undefined) this.#defer(this.#inflightCallback, failure());
       if (this.#inflightCallbacks !== undefined) {
-        for (const cb of this.#inflightCallbacks) if (cb !== undefined) this.#defer(cb, failure);
+        for (const cb of this.#inflightCallbacks) if (cb !== undefined) this.#defer(cb, failure());
       }
       this.#inflightCallback = undefined;
       this.#inflightCallbacks = undefined;
@@ -234,7 +237,7 @@ export class WriteSide<T> implements Side {
     const buffer = this.#buffer;
     for (let i = this.#head + 2; i < buffer.length; i += 3) {
       const cb = buffer[i] as WriteCallback | undefined;
-      if (cb !== undefined) this.#defer(cb, failure);
+      if (cb !== undefined) this.#defer(cb, failure());
     }
     this.#buffer = [];
     this.#head = 0;
