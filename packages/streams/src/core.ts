@@ -166,12 +166,20 @@ export class Core {
 
 /** True for a promise or any object with a `then` method. */
 /**
- * The signal argument of a stream's hooks: `core.signal` for a hook that declares it (`hook.length > index`),
- * undefined for one that does not, so a stream whose hooks ignore it never makes (nor aborts) a signal. @internal
+ * The signal arguments of a stream's hooks: for each hook, a function giving `core.signal` (made on the first call,
+ * then reused) if the hook declares it (`hook.length > index`), or undefined if it does not, so a stream whose hooks
+ * ignore it never makes (nor aborts) a signal. Decided once per hook, not per call. @internal
  */
-export function hookSignal(core: Core): (hook: (...args: never[]) => unknown, index: number) => AbortSignal {
-  return (hook, index) => (hook.length > index ? core.signal : (undefined as never));
+export function hookSignals(core: Core): (hook: (...args: never[]) => unknown, index: number) => () => AbortSignal {
+  let signal: AbortSignal | undefined;
+  const made = (): AbortSignal => {
+    signal ??= core.signal;
+    return signal;
+  };
+  return (hook, index) => (hook.length > index ? made : none);
 }
+
+const none = (): AbortSignal => undefined as never;
 
 export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (

@@ -1,5 +1,5 @@
 import { Emitter } from '@weft/emitter';
-import { Core, type Host, hookSignal, isThenable } from './core';
+import { Core, type Host, hookSignals, isThenable } from './core';
 import { exposeWriteSide } from './internal';
 import { type PipeDestination, ReadSide } from './read-side';
 import { bindSignal, type PipeOptions, type ReadableEvents, swallow } from './readable';
@@ -102,7 +102,9 @@ export class Transform<I, O> extends Emitter<TransformEvents<O>> {
     };
     const fail = (error: unknown) => this.#write.fail(error);
     // The signal (and its AbortController) is created on the first call of a hook that declares it, then reused.
-    const signalFor = hookSignal(core);
+    const signalFor = hookSignals(core);
+    const transformSignal = transform === undefined ? undefined : signalFor(transform, 2);
+    const flushSignal = flush === undefined ? undefined : signalFor(flush, 1);
     const write =
       transform === undefined
         ? (chunk: I) => {
@@ -111,7 +113,7 @@ export class Transform<I, O> extends Emitter<TransformEvents<O>> {
             return holdIfFull();
           }
         : (chunk: I) => {
-            const result = transform.call(this, chunk, push, signalFor(transform, 2));
+            const result = transform.call(this, chunk, push, (transformSignal as () => AbortSignal)());
             if (result !== undefined && isThenable(result)) {
               result.then(afterAsync, fail);
               return HOLD;
@@ -124,7 +126,7 @@ export class Transform<I, O> extends Emitter<TransformEvents<O>> {
         read.push(null);
         return;
       }
-      const result = flush.call(this, push, signalFor(flush, 1));
+      const result = flush.call(this, push, (flushSignal as () => AbortSignal)());
       if (isThenable(result)) return result.then(() => void read.push(null));
       read.push(null);
       return;

@@ -1,5 +1,5 @@
 import { Emitter } from '@weft/emitter';
-import { Core, type Host, hookSignal } from './core';
+import { Core, type Host, hookSignals } from './core';
 import { StreamDestroyedError } from './errors';
 import { exposeWriteSide } from './internal';
 import { bindSignal } from './readable';
@@ -89,13 +89,16 @@ export class Writable<T> extends Emitter<WritableEvents> {
     );
     this.#core = core;
     // The signal (and its AbortController) is created on the first call of a hook that declares it, then reused.
-    const signalFor = hookSignal(core);
+    const signalFor = hookSignals(core);
+    const writeSignal = signalFor(write, 1);
+    const writevSignal = writev === undefined ? undefined : signalFor(writev, 1);
+    const finalSignal = final === undefined ? undefined : signalFor(final, 0);
     this.#side = new WriteSide<T>(
       core,
       sizing,
-      (chunk) => write.call(this, chunk, signalFor(write, 1)),
-      writev === undefined ? undefined : (chunks) => writev.call(this, chunks, signalFor(writev, 1)),
-      final === undefined ? undefined : () => final.call(this, signalFor(final, 0)),
+      (chunk) => write.call(this, chunk, writeSignal()),
+      writev === undefined ? undefined : (chunks) => writev.call(this, chunks, (writevSignal as () => AbortSignal)()),
+      final === undefined ? undefined : () => final.call(this, (finalSignal as () => AbortSignal)()),
     );
     core.writable = this.#side;
     exposeWriteSide(this, Writable.prototype.write, this.#side as WriteSide<never>);
