@@ -226,6 +226,54 @@ describe('Node interop round trips', () => {
     expect(calls).toBeLessThan(5); // Node may have started the write after the failing one; never the rest
   });
 
+  it('fromNodeWritable finishes after the Node stream finished, and fails when its final step fails', async () => {
+    const log: string[] = [];
+    const ok = new NodeWritable({
+      write(_chunk, _enc, callback) {
+        log.push('write');
+        callback();
+      },
+      final(callback) {
+        setImmediate(() => {
+          log.push('final');
+          callback();
+        });
+      },
+    });
+    const weft = fromNodeWritable<Buffer>(ok);
+    weft.on('finish', () => log.push('weft finish'));
+    await pipeline([Buffer.from('a')], weft);
+    expect(log).toEqual(['write', 'final', 'weft finish']);
+    expect(ok.writableFinished).toBe(true);
+
+    const flush = new Error('flush failed');
+    const failing = new NodeWritable({
+      write(_chunk, _enc, callback) {
+        callback();
+      },
+      final(callback) {
+        setImmediate(() => callback(flush));
+      },
+    });
+    await expect(pipeline([Buffer.from('a')], fromNodeWritable<Buffer>(failing))).rejects.toBe(flush);
+  });
+
+  it('fromNodeReadable buffers at most its highWaterMark before it is read', async () => {
+    let produced = 0;
+    const node = new NodeReadable({
+      read() {
+        produced += 1024;
+        this.push(Buffer.alloc(1024));
+      },
+    });
+    const weft = fromNodeReadable<Buffer>(node, { highWaterMark: 8 * 1024 });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Node's own buffer (16 KiB) and the weft one (8 KiB), and nothing more while nobody reads.
+    expect(weft.readableLength).toBeLessThanOrEqual(8 * 1024);
+    expect(produced).toBeLessThanOrEqual(8 * 1024 + 16 * 1024 + 2 * 1024);
+    weft.destroy();
+  });
+
   it('rejects non-streams with a TypeError', () => {
     expect(() => toNodeReadable({} as never)).toThrow(/source: expected a weft Readable or Transform/);
     expect(() => fromNodeWritable(42 as never)).toThrow(/node: expected a node:stream Writable, got 42/);
