@@ -268,9 +268,11 @@ describe('Node interop round trips', () => {
     });
     const weft = fromNodeReadable<Buffer>(node, { highWaterMark: 8 * 1024 });
     await new Promise((resolve) => setTimeout(resolve, 20));
-    // Node's own buffer (16 KiB) and the weft one (8 KiB), and nothing more while nobody reads.
+    // The weft buffer (8 KiB) and Node's own (its highWaterMark: 16 KiB on Node 20, 64 KiB from Node 22), and
+    // nothing more while nobody reads.
     expect(weft.readableLength).toBeLessThanOrEqual(8 * 1024);
-    expect(produced).toBeLessThanOrEqual(8 * 1024 + 16 * 1024 + 2 * 1024);
+    expect(produced).toBeLessThanOrEqual(8 * 1024 + node.readableHighWaterMark + 2 * 1024);
+    expect(produced).toBeGreaterThan(0);
     weft.destroy();
   });
 

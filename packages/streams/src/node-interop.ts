@@ -61,7 +61,7 @@ export function toNodeReadable<T>(source: WeftReadable<T>, options?: ToNodeOptio
 /**
  * Wraps a `node:stream` Readable (a file, a socket, an HTTP request) as a weft `Readable`, pausing it while the
  * weft buffer is full. Like `pipe()`, it lets the Node stream flow from the start (pausing it up front costs an
- * HTTP client such as undici several microseconds per body), so up to a highWaterMark may be buffered before the
+ * HTTP client such as undici several microseconds per body), so up to both highWaterMarks may be buffered before the
  * weft stream is read. Counts bytes unless the Node stream is in object mode or `options` say otherwise.
  *
  * @example
