@@ -246,10 +246,7 @@ export function rateLimitLayer(
       }
       onLimited(ctx, result);
       throw new HttpError(429, `rate limit of ${result.limit} requests per ${result.windowMs} ms exceeded`, {
-        headers:
-          standard === false
-            ? { 'retry-after': String(Math.max(1, Math.ceil(result.retryAfterMs / 1_000))) }
-            : rateLimitHeaders(result, { standard }),
+        headers: standard === false ? retryAfterHeaders(result) : rateLimitHeaders(result, { standard }),
         extensions: { retryAfterMs: result.retryAfterMs },
       });
     };
@@ -298,6 +295,14 @@ export function rateLimitLayer(
       await store?.close();
     },
   };
+}
+
+/**
+ * The headers of a denied request when no RateLimit headers are sent: `Retry-After` alone, in whole seconds (at
+ * least 1), as `rateLimitHeaders` of `@weft/ratelimit` writes it.
+ */
+export function retryAfterHeaders(result: RateLimitResult): Record<string, string> {
+  return { 'retry-after': String(Math.max(1, Math.ceil(result.retryAfterMs / 1_000))) };
 }
 
 /**

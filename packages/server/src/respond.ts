@@ -98,8 +98,9 @@ function stream(res: ServerResponse, source: StreamSource): Promise<void> {
  * adapter, and `pipe()` honours the same backpressure (it pauses the source while `res.write()` returns false and
  * resumes it on `'drain'`). Measured on the proxy, wrapping an undici body and the response in `@weft/streams`
  * cost 60–80 µs of CPU per request more than this (about 20 µs with undici alone, after the streams fixes of the
- * same change; the rest came with the server's load). A client that leaves destroys the source; a failing source destroys the response. Settles (never rejects)
- * once either is over; `stream.pipeline` would do the same with an AbortController and an AbortError per response.
+ * same change; the rest came with the server's load). A client that leaves destroys the source; a failing source
+ * destroys the response. Settles (never rejects) once either is over; `stream.pipeline` would do the same with an
+ * AbortController and an AbortError per response.
  */
 function pipeNode(res: ServerResponse, source: Readable): Promise<void> {
   return new Promise<void>((resolve) => {

@@ -164,23 +164,25 @@ export class Core {
   }
 }
 
-/** True for a promise or any object with a `then` method. */
 /**
  * The signal arguments of a stream's hooks: for each hook, a function giving `core.signal` (made on the first call,
- * then reused) if the hook declares it (`hook.length > index`), or undefined if it does not, so a stream whose hooks
- * ignore it never makes (nor aborts) a signal. Decided once per hook, not per call. @internal
+ * then reused) if the hook declares it (`hook.length > index`), or undefined if it does not (or there is no hook), so
+ * a stream whose hooks ignore it never makes (nor aborts) a signal. Decided once per hook, not per call. @internal
  */
-export function hookSignals(core: Core): (hook: (...args: never[]) => unknown, index: number) => () => AbortSignal {
+export function hookSignals(
+  core: Core,
+): (hook: ((...args: never[]) => unknown) | undefined, index: number) => () => AbortSignal {
   let signal: AbortSignal | undefined;
   const made = (): AbortSignal => {
     signal ??= core.signal;
     return signal;
   };
-  return (hook, index) => (hook.length > index ? made : none);
+  return (hook, index) => (hook !== undefined && hook.length > index ? made : none);
 }
 
 const none = (): AbortSignal => undefined as never;
 
+/** True for a promise or any object with a `then` method. */
 export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (
     value !== undefined &&

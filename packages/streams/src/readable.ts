@@ -1,5 +1,5 @@
 import { AbortError, Emitter } from '@weft/emitter';
-import { Core, type DestroyHook, type Host } from './core';
+import { Core, type DestroyHook, type Host, hookSignals } from './core';
 import { iterableSource, type ReadableSource } from './from';
 import { type PipeDestination, ReadSide } from './read-side';
 import { describe, resolveSizing, type SizeOptions } from './size';
@@ -111,14 +111,12 @@ export class Readable<T> extends Emitter<ReadableEvents<T>> {
       destroy === undefined ? undefined : (error) => destroy.call(this, error),
     );
     this.#core = core;
+    // The signal (and its AbortController) is created on the first read, if the hook declares it.
+    const readSignal = hookSignals(core)(read, 1);
     this.#side = new ReadSide<T>(
       core,
       sizing,
-      read === undefined
-        ? undefined
-        : read.length > 1
-          ? { read: (size) => read.call(this, size, core.signal) }
-          : { read: (size) => read.call(this, size, undefined as never) },
+      read === undefined ? undefined : { read: (size) => read.call(this, size, readSignal()) },
     );
     core.readable = this.#side;
     if (signal !== undefined) bindSignal(signal, core, 'signal');

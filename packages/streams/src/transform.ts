@@ -103,8 +103,8 @@ export class Transform<I, O> extends Emitter<TransformEvents<O>> {
     const fail = (error: unknown) => this.#write.fail(error);
     // The signal (and its AbortController) is created on the first call of a hook that declares it, then reused.
     const signalFor = hookSignals(core);
-    const transformSignal = transform === undefined ? undefined : signalFor(transform, 2);
-    const flushSignal = flush === undefined ? undefined : signalFor(flush, 1);
+    const transformSignal = signalFor(transform, 2);
+    const flushSignal = signalFor(flush, 1);
     const write =
       transform === undefined
         ? (chunk: I) => {
@@ -113,7 +113,7 @@ export class Transform<I, O> extends Emitter<TransformEvents<O>> {
             return holdIfFull();
           }
         : (chunk: I) => {
-            const result = transform.call(this, chunk, push, (transformSignal as () => AbortSignal)());
+            const result = transform.call(this, chunk, push, transformSignal());
             if (result !== undefined && isThenable(result)) {
               result.then(afterAsync, fail);
               return HOLD;
@@ -126,7 +126,7 @@ export class Transform<I, O> extends Emitter<TransformEvents<O>> {
         read.push(null);
         return;
       }
-      const result = flush.call(this, push, (flushSignal as () => AbortSignal)());
+      const result = flush.call(this, push, flushSignal());
       if (isThenable(result)) return result.then(() => void read.push(null));
       read.push(null);
       return;

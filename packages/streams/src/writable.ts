@@ -91,14 +91,14 @@ export class Writable<T> extends Emitter<WritableEvents> {
     // The signal (and its AbortController) is created on the first call of a hook that declares it, then reused.
     const signalFor = hookSignals(core);
     const writeSignal = signalFor(write, 1);
-    const writevSignal = writev === undefined ? undefined : signalFor(writev, 1);
-    const finalSignal = final === undefined ? undefined : signalFor(final, 0);
+    const writevSignal = signalFor(writev, 1);
+    const finalSignal = signalFor(final, 0);
     this.#side = new WriteSide<T>(
       core,
       sizing,
       (chunk) => write.call(this, chunk, writeSignal()),
-      writev === undefined ? undefined : (chunks) => writev.call(this, chunks, (writevSignal as () => AbortSignal)()),
-      final === undefined ? undefined : () => final.call(this, (finalSignal as () => AbortSignal)()),
+      writev === undefined ? undefined : (chunks) => writev.call(this, chunks, writevSignal()),
+      final === undefined ? undefined : () => final.call(this, finalSignal()),
     );
     core.writable = this.#side;
     exposeWriteSide(this, Writable.prototype.write, this.#side as WriteSide<never>);

@@ -10,6 +10,7 @@ import {
 } from '@weft/ratelimit';
 import { type Clock, describe, systemClock } from '@weft/reactor';
 import { HttpError } from '../errors';
+import { retryAfterHeaders } from '../protection';
 import type { AuthContext } from './authenticate';
 import type { Principal } from './principal';
 
@@ -127,7 +128,7 @@ export function tierRateLimit(options: TierRateLimitOptions): (ctx: TierRateLimi
       {
         headers:
           headers === false
-            ? { 'retry-after': String(Math.max(1, Math.ceil(result.retryAfterMs / 1000))) }
+            ? retryAfterHeaders(result)
             : rateLimitHeaders(result, { standard: headers, policyName: tier.name }),
         extensions: { retryAfterMs: result.retryAfterMs, tier: tier.name },
       },
